@@ -1,0 +1,330 @@
+"""WeChat DOM normalisation: one small function per quirk (pure, in place on lxml).
+
+`clean_body(article)` runs every rule on `article.content` and fills
+`article.images`. Each rule names the page structure it exists for; the tests
+in tests/test_clean.py show a minimal page of each.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from lxml import etree
+from lxml.html import HtmlElement  # noqa: E402
+
+from .models import Article, ImageRef
+from .urls import clean_image_url, clean_url, is_wechat_image
+
+ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_BG_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
+# Elements that are never article content.
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "link",
+    "meta",
+    "button",
+    "input",
+    "textarea",
+    "select",
+    "svg",
+)
+# Page chrome that exporters paste into the body; ids and classes of WeChat's templates.
+_CHROME_CLASSES = (
+    "profile_container",
+    "profile_inner",
+    "qr_code_pc",
+    "qr_code_pc_outer",
+    "rich_media_tool",
+    "rich_media_extra",
+    "reward_area",
+    "like_comment_wrp",
+    "js_comment_area",
+    "rich_media_area_extra",
+    "wx_profile_card",
+    "original_primary_card",
+    "weui-dialog",
+    "weui-mask",
+    "js_pc_qr_code",
+    "mp_profile_iframe_wrp",
+    "appmsg_card_context",
+    "wx_follow_context",
+    "js_tags_preview_toast",
+    "article-tag__error-tips",
+    "rich_media_meta_list",
+    "share_notice_wrap",
+)
+_CHROME_IDS = (
+    "js_pc_qr_code",
+    "js_profile_qrcode",
+    "js_tags_preview_toast",
+    "js_toobar3",
+    "js_bottom_ad_area",
+    "js_like_area",
+    "js_read_area3",
+    "content_bottom_area",
+    "js_sponsor_ad_area",
+    "js_ip_wording_wrp",
+    "page-content-bottom",
+)
+_CHROME_TEXT = (
+    "微信扫一扫",
+    "关注该公众号",
+    "预览时标签不可点",
+    "喜欢此内容的人还喜欢",
+    "继续滑动看下一个",
+    "轻触阅读原文",
+    "向上滑动看下一个",
+)
+_CODE_LANG = re.compile(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
+
+
+def clean_body(article: Article) -> Article:
+    """Run every rule on the article body, in an order where each can rely on the last."""
+    body = article.content
+    unhide_body(body)
+    drop_non_content(body)
+    drop_chrome(body)
+    strip_code_line_numbers(body)
+    mark_code_languages(body)
+    formulas_to_text(body)
+    embeds_to_links(body, article.url)
+    background_images_to_img(body)
+    article.images = collect_images(body)
+    clean_links(body)
+    normalise_text(body)
+    return article
+
+
+def unhide_body(body: HtmlElement) -> None:
+    """`#js_content` is served with `visibility: hidden; opacity: 0` until page JS runs."""
+    style = body.get("style", "")
+    style = re.sub(r"(?i)(visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?)\s*;?", "", style)
+    body.set("style", style.strip())
+
+
+def drop_non_content(body: HtmlElement) -> None:
+    """Scripts, styles, forms and inline SVG decorations carry no article text."""
+    for el in list(body.iter(*_DROP_TAGS)):
+        _remove_keep_tail(el)
+    for el in list(body.iter(etree.Comment)):
+        _remove_keep_tail(el)
+
+
+def drop_chrome(body: HtmlElement) -> None:
+    """Profile cards, QR codes, like bars that exporters paste into the body."""
+    doomed = []
+    for cls in _CHROME_CLASSES:
+        doomed.extend(body.find_class(cls))
+    for el in body.iter():
+        if el.get("id") in _CHROME_IDS:
+            doomed.append(el)
+        elif _is_chrome_text_block(el):
+            doomed.append(el)
+    for el in doomed:
+        if el is not body and el.getparent() is not None:
+            _remove_keep_tail(el)
+
+
+def _is_chrome_text_block(el: HtmlElement) -> bool:
+    # A short element holding nothing but one of the page chrome phrases.
+    if not isinstance(el.tag, str) or el.tag in ("body", "html"):
+        return False
+    text = el.text_content().strip()
+    return len(text) <= 30 and any(text.startswith(p) for p in _CHROME_TEXT)
+
+
+def strip_code_line_numbers(body: HtmlElement) -> None:
+    """Code snippets ship line numbers as a separate `ul.code-snippet__line-index`."""
+    for el in body.find_class("code-snippet__line-index"):
+        _remove_keep_tail(el)
+
+
+def mark_code_languages(body: HtmlElement) -> None:
+    """Record a code block's language (`data-lang`, or a `code-snippet__python` class)."""
+    for pre in body.iter("pre"):
+        lang = pre.get("data-lang", "")
+        if not lang:
+            m = _CODE_LANG.search(pre.get("class", "") + " " + _parent_class(pre))
+            lang = m.group(1) if m else ""
+        if lang and lang not in ("plaintext", "nohighlight", "text"):
+            pre.set("data-wx2post-lang", lang.lower())
+
+
+def _parent_class(el: HtmlElement) -> str:
+    parent = el.getparent()
+    return parent.get("class", "") if parent is not None else ""
+
+
+def formulas_to_text(body: HtmlElement) -> None:
+    """Formulas are SVG images with the LaTeX in `data-formula`: keep the LaTeX."""
+    for el in list(body.xpath(".//*[@data-formula]")):
+        latex = (el.get("data-formula") or "").strip()
+        display = el.get("data-formula-type", "") == "block-equation" or _is_alone(el)
+        span = etree.Element("span", {"data-wx2post-formula": "block" if display else "inline"})
+        span.text = latex
+        _replace(el, span)
+
+
+def _is_alone(el: HtmlElement) -> bool:
+    parent = el.getparent()
+    if parent is None:
+        return False
+    return (parent.text_content().strip() == "") and len(parent) == 1
+
+
+def embeds_to_links(body: HtmlElement, article_url: str) -> None:
+    """Audio, video, music, mini-program and account cards become one readable line."""
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        line = _embed_line(el, article_url)
+        if line is not None:
+            label, href = line
+            p = etree.Element("p", {"data-wx2post-embed": "1"})
+            if href:
+                a = etree.SubElement(p, "a", {"href": href})
+                a.text = label
+            else:
+                p.text = label
+            _replace(el, p)
+
+
+def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
+    tag = el.tag.lower()
+    cls = el.get("class", "")
+    if tag in ("mpvoice", "mp-common-mpaudio") or "js_editor_audio" in cls:
+        name = el.get("name") or el.get("data-title") or el.get("title") or "音频"
+        fileid = el.get("voice_encode_fileid") or el.get("data-voice-id") or ""
+        href = f"https://res.wx.qq.com/voice/getvoice?mediaid={quote(fileid)}" if fileid else article_url
+        return f"🎧 音频：{_oneline(name)}", href
+    if tag == "qqmusic" or "qqmusic_area" in cls:
+        name = el.get("musicname") or el.get("music_name") or "音乐"
+        singer = el.get("singer") or ""
+        mid = el.get("mid") or el.get("musicid") or ""
+        href = f"https://y.qq.com/n/ryqq/songDetail/{quote(mid)}" if el.get("mid") else article_url
+        title = f"{name} - {singer}" if singer else name
+        return f"🎵 音乐：{_oneline(title)}", href
+    if tag == "iframe" or tag in ("mpvideo", "mp-common-videosnap") or "video_iframe" in cls:
+        src = el.get("data-src") or el.get("src") or ""
+        vid = re.search(r"[?&]vid=([A-Za-z0-9]+)", src)
+        if vid:
+            return "▶ 视频", f"https://v.qq.com/x/page/{vid.group(1)}.html"
+        if tag == "iframe" and src.startswith("http") and "mp.weixin.qq.com" not in src:
+            return "▶ 嵌入内容", clean_url(src)
+        name = el.get("data-desc") or el.get("data-nickname") or ""
+        return (f"▶ 视频：{_oneline(name)}" if name else "▶ 视频（请在微信中观看）"), article_url
+    if tag in ("mp-miniprogram", "mp-common-miniprogram") or cls.startswith("weapp_"):
+        name = el.get("data-miniprogram-title") or el.get("data-miniprogram-nickname") or "小程序"
+        return f"🔗 小程序：{_oneline(name)}", article_url
+    if tag in ("mp-common-profile", "mpprofile") or "mp_profile_iframe" in cls:
+        name = el.get("data-nickname") or "公众号"
+        biz = el.get("data-id") or ""
+        href = f"https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz={quote(biz)}" if biz else ""
+        return f"公众号：{_oneline(name)}", href
+    return None
+
+
+def _oneline(text: str) -> str:
+    return re.sub(r"\s+", " ", ZERO_WIDTH.sub("", text)).strip()
+
+
+def background_images_to_img(body: HtmlElement) -> None:
+    """A picture box drawn with a CSS background (`data-lazy-bgimg`, inline style).
+
+    Only boxes holding no text are pictures; backgrounds behind text are decoration.
+    """
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el.tag == "img":
+            continue
+        url = el.get("data-lazy-bgimg") or ""
+        if not url:
+            m = _BG_URL.search(el.get("style", ""))
+            url = m.group(1) if m else ""
+        if not url or not is_wechat_image(clean_image_url(url)):
+            continue
+        if el.text_content().strip() or el.find(".//img") is not None:
+            continue
+        etree.SubElement(el, "img", {"data-src": url})
+
+
+def collect_images(body: HtmlElement) -> list[ImageRef]:
+    """Resolve lazy images to their real URL and list them in order.
+
+    `data-src` holds the real URL; `src` is absent, a placeholder, a `data:` URI
+    (SingleFile keeps the real bytes there), or a local `_files/` path in
+    browser-saved pages.
+    """
+    images: list[ImageRef] = []
+    for img in list(body.iter("img")):
+        data_src = (img.get("data-src") or img.get("data-original") or "").strip()
+        src = (img.get("src") or "").strip()
+        url, local = _image_source(data_src, src)
+        if not url and not local:
+            _remove_keep_tail(img)
+            continue
+        ref = ImageRef(url=url or local, local=local, alt=_oneline(img.get("alt") or ""))
+        img.attrib.clear()
+        img.set("data-wx2post-image", str(len(images)))
+        images.append(ref)
+    return images
+
+
+def _image_source(data_src: str, src: str) -> tuple[str, str]:
+    remote = ""
+    local = ""
+    for candidate in (data_src, src):
+        if not candidate:
+            continue
+        if candidate.startswith(("http://", "https://", "//")):
+            remote = remote or clean_image_url(candidate)
+        elif candidate.startswith("data:"):
+            # A 1x1 placeholder GIF/SVG is not the picture; a real SingleFile image is.
+            if len(candidate) > 400 and not candidate.startswith("data:image/svg"):
+                local = local or candidate
+        elif not candidate.startswith(("javascript:", "#")):
+            local = local or candidate
+    return remote, local
+
+
+def clean_links(body: HtmlElement) -> None:
+    """Every link written is clean: article identity only, no tracking or credentials."""
+    for a in body.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("javascript:"):
+            a.attrib.pop("href", None)
+            continue
+        a.set("href", clean_url(href))
+
+
+def normalise_text(body: HtmlElement) -> None:
+    """Zero-width characters out, `&nbsp;` to a plain space."""
+    for el in body.iter():
+        if el.text:
+            el.text = ZERO_WIDTH.sub("", el.text).replace("\u00a0", " ")
+        if el.tail:
+            el.tail = ZERO_WIDTH.sub("", el.tail).replace("\u00a0", " ")
+
+
+def _remove_keep_tail(el: HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _replace(old: HtmlElement, new: HtmlElement) -> None:
+    new.tail = old.tail
+    parent = old.getparent()
+    if parent is not None:
+        parent.replace(old, new)

@@ -1,0 +1,76 @@
+"""One exception tree for everything wx2post refuses, and the exit statuses."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Process exit statuses (documented in the README's table)."""
+
+    OK = 0  # everything asked for was converted
+    PARTIAL = 1  # some inputs failed, or a post was written with missing images
+    USAGE = 2  # bad command line (click's own convention)
+    FAILED = 3  # nothing was converted
+    VERIFICATION = 4  # WeChat asked for a verification (环境异常); the run stopped early
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class WxError(Exception):
+    """Base class: a failure of one input, with a one-line reason."""
+
+    exit_status = ExitStatus.FAILED
+
+    def __init__(self, reason: str, *, source: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}" if self.source else self.reason
+
+
+class InputError(WxError):
+    """The input is unreadable: missing, empty, binary, not HTML."""
+
+
+class NotAnArticle(WxError):
+    """The page is readable but is not a WeChat article."""
+
+
+class FailurePage(WxError):
+    """WeChat served an error page instead of the article (deleted, violation, ...).
+
+    `kind` is a stable machine-readable name (`deleted`, `violation`, ...).
+    Permanent failures will not change by trying again.
+    """
+
+    transient = False
+
+    def __init__(self, kind: str, reason: str, *, source: str = "") -> None:
+        super().__init__(reason, source=source)
+        self.kind = kind
+
+
+class TransientFailure(FailurePage):
+    """A failure that may pass (temporarily unavailable, too many requests, system error)."""
+
+    transient = True
+
+
+class VerificationRequired(TransientFailure):
+    """WeChat suspects a bot (环境异常): every further request only extends the block."""
+
+    exit_status = ExitStatus.VERIFICATION
+
+
+class PostExists(WxError):
+    """The target post exists and --force was not given."""
+
+
+class UnsafePath(WxError):
+    """A computed path would leave the output folder."""
+
+
+class FetchError(WxError):
+    """A network failure that retries did not cure."""

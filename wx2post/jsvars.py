@@ -1,0 +1,207 @@
+"""Read values out of a page's inline JavaScript without executing it (pure).
+
+WeChat pages set their metadata in several generations of script:
+`var msg_title = '...'.html(false);` (2016+), `var msg_desc = htmlDecode("...")`,
+`window.msg_title = '...' || '';` (picture/text posts), `d.author = xml ? ... : '...'`,
+and `title: JsDecode('...')` inside `window.cgiDataNew = {...}` (2023+).
+Strings use JS escapes (`\\x26amp;`, `\\u4e2d`) and are HTML-escaped on top.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_STR = r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]|\\.|(?!(?P=q))['"])*)(?P=q)"""
+_WRAP = r"(?:(?:htmlDecode|JsDecode|decodeURIComponent)\(\s*)?"
+
+
+_ASSIGN = _WRAP + _STR
+# `var x = window.never_set || '...'` and `var biz = "" || "MjM5..."`: take the literal.
+_FALLBACK_PREFIX = r"(?:[\w.]+\s*\|\|\s*)?"
+_CHAIN = re.compile(r"\s*\)?\s*\|\|\s*" + _WRAP + _STR)
+_ASSIGN_FORMS = (
+    # (needle prefix, pattern after the name), in order of preference
+    ("var ", r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN),
+    ("window.", r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN),
+    ("d.", r"\s*=\s*xml\s*\?[^:;\n]*:\s*" + _ASSIGN),
+)
+_CACHE: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+_KEY_CACHE: dict[str, re.Pattern[str]] = {}
+_JS_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|.)", re.S)
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def js_unescape(text: str) -> str:
+    """Undo JS string escapes (`\\x26`, `\\u4e2d`, `\\'`)."""
+
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e[0] == "x":
+            return chr(int(e[1:], 16))
+        if e.startswith("u{"):
+            return chr(int(e[2:-1], 16))
+        if e[0] == "u":
+            return chr(int(e[1:], 16))
+        return _SIMPLE.get(e, e)
+
+    out = _JS_ESCAPE.sub(one, text) if "\\" in text else text
+    # Surrogate pairs written as two \\u escapes.
+    return out.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _has_surrogate(out) else out
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def decode_value(raw: str) -> str:
+    """A JS string literal's content as plain text (JS escapes, then HTML entities)."""
+    text = js_unescape(raw)
+    for _ in range(2):  # `&amp;quot;` is common: escaped twice
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text.strip()
+
+
+def js_string(script: str, name: str) -> str:
+    """The first non-empty string assigned to `name` by `var name =`, `window.name =`
+    or `d.name = xml ? .. : ..` (in that order of preference), decoded; '' if none.
+
+    Pages carry up to 4 MB of script, so candidates are found with str.find on a
+    literal needle and checked with a regex only where they stand.
+    """
+    forms = _CACHE.get(name)
+    if forms is None:
+        forms = _CACHE[name] = [
+            (prefix + name, re.compile(re.escape(name) + tail)) for prefix, tail in _ASSIGN_FORMS
+        ]
+    for needle, pattern in forms:
+        pos = script.find(needle)
+        while pos >= 0:
+            start = pos + len(needle) - len(name)
+            if pos == 0 or not (script[pos - 1].isalnum() or script[pos - 1] in "_$"):
+                m = pattern.match(script, start)
+                value = _chained_value(script, m) if m else ""
+                if value:
+                    return value
+            pos = script.find(needle, pos + len(needle))
+    return ""
+
+
+def _chained_value(script: str, m: re.Match[str]) -> str:
+    """The first non-empty literal of `"" || "" || "value"`."""
+    value = decode_value(m.group("v"))
+    end = m.end()
+    while not value:
+        nxt = _CHAIN.match(script, end)
+        if not nxt:
+            break
+        value = decode_value(nxt.group("v"))
+        end = nxt.end()
+    return value
+
+
+def js_key(block: str, name: str) -> str:
+    """The first non-empty `name: '...'` (or `name: JsDecode('...')`) in an object literal."""
+    pattern = _KEY_CACHE.get(name)
+    if pattern is None:
+        pattern = _KEY_CACHE[name] = re.compile(rf"(?<![\w.$]){re.escape(name)}\s*:\s*{_ASSIGN}")
+    for m in pattern.finditer(block):
+        value = decode_value(m.group("v"))
+        if value:
+            return value
+    return ""
+
+
+def js_strings(script: str, names: tuple[str, ...]) -> str:
+    """The first of several variable names that has a value."""
+    for name in names:
+        value = js_string(script, name)
+        if value:
+            return value
+    return ""
+
+
+def js_block(script: str, start: re.Pattern[str]) -> str:
+    """The bracketed block (`[...]` or `{...}`) that follows `start`, strings respected."""
+    m = start.search(script)
+    if not m:
+        return ""
+    i = m.end()
+    while i < len(script) and script[i] not in "[{":
+        i += 1
+    depth = 0
+    quote = ""
+    j = i
+    while j < len(script):
+        c = script[j]
+        if quote:
+            if c == "\\":
+                j += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return script[i : j + 1]
+        j += 1
+    return ""
+
+
+def top_level_items(block: str) -> list[str]:
+    """Split a `[ {...}, {...} ]` block into its top-level `{...}` items."""
+    items = []
+    depth = 0
+    quote = ""
+    begin = -1
+    j = 0
+    while j < len(block):
+        c = block[j]
+        if quote:
+            if c == "\\":
+                j += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth == 2 and c == "{":
+                begin = j
+        elif c in "]}":
+            if depth == 2 and c == "}" and begin >= 0:
+                items.append(block[begin : j + 1])
+                begin = -1
+            depth -= 1
+        j += 1
+    return items
+
+
+def shallow_string(item: str, name: str) -> str:
+    """`name: '...'` at the top level of one `{...}` item (nested objects skipped)."""
+    depth = 0
+    quote = ""
+    flat = []
+    for c in item[1:-1]:
+        if quote:
+            if depth == 0:
+                flat.append(c)
+            if c == quote and (len(flat) < 2 or flat[-2] != "\\"):
+                quote = ""
+            continue
+        if c in "'\"":
+            quote = c
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            continue
+        if depth == 0:
+            flat.append(c)
+    return js_key("".join(flat), name)

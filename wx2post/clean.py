@@ -14,7 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
 from .models import Article, ImageRef
-from .urls import clean_image_url, clean_url, is_wechat_image
+from .urls import clean_image_url, clean_url, clean_urls_in_text, is_wechat_image
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _BG_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
@@ -301,12 +301,12 @@ def clean_links(body: HtmlElement) -> None:
 
 
 def normalise_text(body: HtmlElement) -> None:
-    """Zero-width characters out, `&nbsp;` to a plain space."""
+    """Zero-width characters out, `&nbsp;` to a plain space, URLs written as text cleaned."""
     for el in body.iter():
         if el.text:
-            el.text = ZERO_WIDTH.sub("", el.text).replace("\u00a0", " ")
+            el.text = clean_urls_in_text(ZERO_WIDTH.sub("", el.text).replace("\u00a0", " "))
         if el.tail:
-            el.tail = ZERO_WIDTH.sub("", el.tail).replace("\u00a0", " ")
+            el.tail = clean_urls_in_text(ZERO_WIDTH.sub("", el.tail).replace("\u00a0", " "))
 
 
 def _remove_keep_tail(el: HtmlElement) -> None:

@@ -114,6 +114,9 @@ def convert(
             click.echo(redact(f"wx2post: error: {exc}"), err=True)
             failed += 1
             worst = max(worst, exc.exit_status, key=_severity)
+        except Exception as exc:  # a bug must not lose the rest of the batch
+            click.echo(redact(f"wx2post: error: {page}: unexpected {type(exc).__name__}: {exc}"), err=True)
+            failed += 1
     sys.exit(_final_status(converted, failed, worst))
 
 

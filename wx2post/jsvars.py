@@ -37,11 +37,11 @@ def js_unescape(text: str) -> str:
 
     def one(m: re.Match[str]) -> str:
         e = m.group(1)
-        if e[0] == "x":
+        if e[0] == "x" and len(e) == 3:
             return chr(int(e[1:], 16))
         if e.startswith("u{"):
             return chr(int(e[2:-1], 16))
-        if e[0] == "u":
+        if e[0] == "u" and len(e) == 5:
             return chr(int(e[1:], 16))
         return _SIMPLE.get(e, e)
 

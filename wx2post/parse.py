@@ -70,8 +70,6 @@ def parse_page(html: str, origin: str = "") -> Article:
         raise NotAnArticle("the page holds no article text (an empty or unsupported page)", source=origin)
     if not looks_like_wechat(html):
         raise NotAnArticle("not a WeChat article page", source=origin)
-    if not article.title:
-        raise NotAnArticle("the page has no article title", source=origin)
     article.content = body
     return article
 

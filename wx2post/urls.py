@@ -195,7 +195,7 @@ def clean_url(url: str) -> str:
     return _drop_params(url, _is_tracking)
 
 
-_URL_IN_TEXT = re.compile(r"(?:https?:)?//[^\s\"'<>()\[\]]+")
+_URL_IN_TEXT = re.compile(r"(?:https?:)?//[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
 _CRED_IN_TEXT = re.compile(
     r"(?i)[?&]?\b(?:" + "|".join(sorted(map(re.escape, CREDENTIAL_PARAMS), key=len, reverse=True)) + r")="
     r"[^&\s#\"'<>]*"
@@ -203,10 +203,23 @@ _CRED_IN_TEXT = re.compile(
 
 
 def clean_urls_in_text(text: str) -> str:
-    """Clean every URL that appears in free text (messages, logs, article text)."""
+    """Clean the URLs that appear in free text (messages, logs, article text).
+
+    Only WeChat links and URLs carrying tracking or credential parameters are
+    rewritten; any other URL is the author's text and stays exactly as written.
+    """
     if "//" not in text:
         return text
-    return _URL_IN_TEXT.sub(lambda m: clean_url(m.group(0)), text)
+
+    def one(m: re.Match[str]) -> str:
+        url = m.group(0)
+        netloc = urlsplit(url if not url.startswith("//") else "https:" + url).netloc
+        query = parse_qsl(urlsplit(unescape_link(url)).query, keep_blank_values=True)
+        if is_wechat_host(netloc) or any(_is_tracking(k) for k, _ in query):
+            return clean_url(url)
+        return url
+
+    return _URL_IN_TEXT.sub(one, text)
 
 
 def redact(text: str) -> str:

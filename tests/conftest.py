@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests never touch the internet: any connection to an address
+outside the loopback range fails the test that tried it."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from .loopback import LoopbackServer
+
+_real_connect = socket.socket.connect
+_real_create_connection = socket.create_connection
+
+
+def _check(address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str):
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if host != "localhost":
+                raise AssertionError(f"test tried to reach the network: {address!r}") from None
+            return
+        if not ip.is_loopback:
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check(address)
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as srv:
+        yield srv

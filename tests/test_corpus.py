@@ -1,0 +1,233 @@
+"""Every real page in ../shared/corpus: articles convert, failure pages are refused.
+
+The corpus holds third-party pages; it is read from where it lies, never copied.
+Under CI the folder must exist (a missing corpus fails, not skips).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from wx2post.cli import main
+from wx2post.errors import ExitStatus
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CREDENTIAL_OR_TRACKING = re.compile(
+    r"[?&](key|uin|pass_ticket|exportkey|appmsg_token|sharer_\w+|chksm|scene|subscene|srcid|"
+    r"mpshare|clicktime|enterid|sessionid|ascene|devicetype|tp|wxfrom|wx_lazy|wx_co|from|utm_\w+)="
+)
+CHROME = ("微信扫一扫", "关注该公众号", "预览时标签不可点", "喜欢此内容的人还喜欢", "微信号", "功能介绍")
+FAILURES = {
+    "deleted-by-publisher": "deleted",
+    "violation": "violation",
+    "anti-bot-verification": "verification",
+}
+
+
+def _manifest() -> list[dict]:
+    if not CORPUS.is_dir():
+        if os.environ.get("CI"):
+            raise AssertionError(f"the corpus is missing under CI: {CORPUS}")
+        return []
+    return json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+
+
+ENTRIES = _manifest()
+
+
+def test_corpus_is_present_under_ci() -> None:
+    if os.environ.get("CI"):
+        assert ENTRIES, f"no corpus at {CORPUS}"
+    elif not ENTRIES:
+        pytest.skip("no ../shared/corpus here")
+
+
+def _convert(path: Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["convert", str(path), "--stdout"])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def converted() -> dict[str, tuple[int, str, str]]:
+    return {e["file"]: _convert(CORPUS / e["file"]) for e in ENTRIES}
+
+
+def _failure_kind(entry: dict) -> str | None:
+    return next((FAILURES[f] for f in entry["features"] if f in FAILURES), None)
+
+
+def _body(entry: dict) -> lxml.html.HtmlElement | None:
+    """The page's own article body, read independently of wx2post."""
+    path = CORPUS / entry["file"]
+    raw = path.read_bytes()
+    if path.suffix == ".mhtml":
+        import email
+
+        msg = email.message_from_bytes(raw)
+        html = next(p.get_payload(decode=True) for p in msg.walk() if p.get_content_type() == "text/html")
+        raw = html
+    doc = lxml.html.document_fromstring(raw)
+    for body in doc.xpath("//div[@id='js_content']"):
+        if "rich_media_content" in (body.get("class") or "") or entry["file"].startswith("pages/07"):
+            for el in body.xpath(".//script|.//style"):
+                el.drop_tree()
+            return body
+    return None
+
+
+def _norm(text: str) -> str:
+    text = re.sub(r"\]\([^)]*\)", "", text)  # link targets
+    return re.sub(r"[\s*\\`#>|\[\]_~\u200b\ufeff\u00a0\u3000]+", "", text)
+
+
+def _post_body(out: str) -> str:
+    return out.split("\n---\n", 1)[1]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"][6:40] for e in ENTRIES])
+def test_page_converts_or_is_refused(entry: dict, converted: dict) -> None:
+    code, out, err = converted[entry["file"]]
+    kind = _failure_kind(entry)
+    if kind:
+        expected = ExitStatus.VERIFICATION if kind == "verification" else ExitStatus.FAILED
+        assert code == expected, err
+        assert out == ""
+        assert kind in err and entry["file"].split("/")[-1] in err
+        assert len(err.strip().splitlines()) == 1
+        return
+    assert code == 0, err
+    assert out.startswith("---\nlayout: post\n")
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_metadata_matches_manifest(entry: dict, converted: dict) -> None:
+    import frontmatter
+
+    code, out, _ = converted[entry["file"]]
+    post = frontmatter.loads(out)
+    if entry["title"]:
+        # The manifest shortened one title with "…" in its notes; the page has it whole.
+        assert post["title"] == entry["title"] or (
+            post["title"].startswith(entry["title"]) and entry["title"] + "…" in entry["notes"]
+        )
+    if entry.get("ct_date"):
+        # The manifest's ct_date is the UTC date of `var ct`; the post is dated in Beijing time.
+        when = datetime.strptime(str(post["date"]), "%Y-%m-%d %H:%M:%S %z")
+        assert when.utcoffset().total_seconds() == 8 * 3600
+        assert when.astimezone(timezone.utc).date().isoformat() == entry["ct_date"]
+    if entry.get("nickname"):
+        assert post["account"] == entry["nickname"]
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_output_is_clean(entry: dict, converted: dict) -> None:
+    _, out, err = converted[entry["file"]]
+    assert not CREDENTIAL_OR_TRACKING.search(out + err), CREDENTIAL_OR_TRACKING.search(out + err)
+    assert "#wechat_redirect" not in out and "#rd" not in out
+    assert "****" not in out
+    body_el = _body(entry)
+    page_text = body_el.text_content() if body_el is not None else ""
+    post = _post_body(out)
+    for phrase in CHROME:
+        if phrase not in page_text:
+            assert phrase not in post, phrase
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_every_body_image_is_referenced(entry: dict, converted: dict) -> None:
+    _, out, _ = converted[entry["file"]]
+    body = _body(entry)
+    if body is None:
+        pytest.skip("no #js_content body on this page kind")
+    missing = []
+    for img in body.iter("img"):
+        url = img.get("data-src") or img.get("src") or ""
+        if not url.startswith(("http", "//")) or url.startswith("http://localhost"):
+            local = img.get("src") or ""
+            if local and not local.startswith(("data:", "http")):
+                continue  # a saved-page copy; its data-src (if any) was checked above
+            continue
+        image_id = max(url.split("?")[0].split("/"), key=len)
+        if image_id not in out:
+            missing.append(url)
+    assert not missing, missing[:3]
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_code_lines_are_fenced_in_order(entry: dict, converted: dict) -> None:
+    _, out, _ = converted[entry["file"]]
+    body = _body(entry)
+    pres = list(body.iter("pre")) if body is not None else []
+    if not pres:
+        return
+    fenced = "\n".join(re.findall(r"^```[^\n]*\n(.*?)\n```$", out, re.S | re.M))
+    pos = 0
+    for pre in pres:
+        codes = pre.findall("code")
+        lines = [c.text_content() for c in codes] if len(codes) > 1 else pre.text_content().split("\n")
+        for line in lines:
+            line = line.replace("\u00a0", " ").strip()
+            if not line:
+                continue
+            found = fenced.find(line, pos)
+            assert found >= 0, line
+            pos = found + len(line)
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_body_text_is_all_there(entry: dict, converted: dict) -> None:
+    _, out, _ = converted[entry["file"]]
+    body = _body(entry)
+    if body is None:
+        pytest.skip("no #js_content body on this page kind")
+    post = _norm(_post_body(out))
+    segments = [_norm(t) for t in body.itertext()]
+    segments = [s for s in segments if s]
+    total = sum(len(s) for s in segments)
+    found = sum(len(s) for s in segments if s in post)
+    share = found / total if total else 1.0
+    missing = [s for s in segments if s not in post][:5]
+    assert share >= 0.98, (share, missing)
+
+
+def _script_text(raw: str, pattern: str) -> str:
+    m = re.search(pattern, raw, re.S)
+    if not m:
+        return ""
+    text = re.sub(r"\\x([0-9a-fA-F]{2})", lambda x: chr(int(x.group(1), 16)), m.group(1))
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in ENTRIES if {"picture-post", "text-post", "shared-article-card"} & set(e["features"])],
+    ids=lambda e: e["file"][6:40],
+)
+def test_posts_without_a_body_element_keep_their_text(entry: dict, converted: dict) -> None:
+    """Picture, text and share posts carry their text in script data, not in #js_content."""
+    _, out, _ = converted[entry["file"]]
+    raw = (CORPUS / entry["file"]).read_text(encoding="utf-8")
+    if "shared-article-card" in entry["features"]:
+        text = _script_text(raw, r"js_share_notice'\)\.innerHTML = \"((?:[^\"\\]|\\.)*)\"")
+    else:
+        text = _script_text(raw, r"content_noencode: JsDecode\('((?:[^'\\]|\\.)*)'\)")
+    assert text.strip()
+    post = _norm(_post_body(out))
+    lines = [_norm(t) for t in text.split("\n") if _norm(t)]
+    found = sum(len(s) for s in lines if s in post)
+    assert found / sum(len(s) for s in lines) >= 0.98
+    if "picture-post" in entry["features"]:
+        first = raw.index("picture_page_info_list")
+        block = raw[first : raw.index("];", first)]
+        pictures = re.findall(r"^\s{16}cdn_url: '([^']+)'", block, re.M)
+        assert pictures
+        for url in pictures:
+            assert max(url.split("?")[0].split("/"), key=len) in out

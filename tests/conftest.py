@@ -11,6 +11,8 @@ import pytest
 
 from .loopback import LoopbackServer
 
+pytest_plugins = ["tests.cases.conftest"]
+
 _real_connect = socket.socket.connect
 _real_create_connection = socket.create_connection
 

@@ -49,7 +49,6 @@ _CHROME_CLASSES = (
     "weui-dialog",
     "weui-mask",
     "js_pc_qr_code",
-    "mp_profile_iframe_wrp",
     "appmsg_card_context",
     "wx_follow_context",
     "js_tags_preview_toast",
@@ -57,6 +56,7 @@ _CHROME_CLASSES = (
     "rich_media_meta_list",
     "share_notice_wrap",
 )
+_CHROME_CLASS_SET = frozenset(_CHROME_CLASSES)
 _CHROME_IDS = (
     "js_pc_qr_code",
     "js_profile_qrcode",
@@ -117,12 +117,17 @@ def drop_non_content(body: HtmlElement) -> None:
 def drop_chrome(body: HtmlElement) -> None:
     """Profile cards, QR codes, like bars that exporters paste into the body."""
     doomed = []
-    for cls in _CHROME_CLASSES:
-        doomed.extend(body.find_class(cls))
+    text = body.text_content()
+    has_phrase = any(p in text for p in _CHROME_TEXT) or ("微信号" in text and "功能介绍" in text)
     for el in body.iter():
-        if el.get("id") in _CHROME_IDS:
-            doomed.append(el)
-        elif _is_chrome_text_block(el):
+        if not isinstance(el.tag, str):
+            continue
+        cls = el.get("class")
+        if (
+            (cls and not _CHROME_CLASS_SET.isdisjoint(cls.split()))
+            or el.get("id") in _CHROME_IDS
+            or (has_phrase and _is_chrome_text_block(el))
+        ):
             doomed.append(el)
     for el in doomed:
         if el is not body and el.getparent() is not None:
@@ -130,11 +135,14 @@ def drop_chrome(body: HtmlElement) -> None:
 
 
 def _is_chrome_text_block(el: HtmlElement) -> bool:
-    # A short element holding nothing but one of the page chrome phrases.
+    # A short element holding nothing but one of the page chrome phrases, or a
+    # profile card pasted without its classes (name, 微信号 ..., 功能介绍 ...).
     if not isinstance(el.tag, str) or el.tag in ("body", "html"):
         return False
     text = el.text_content().strip()
-    return len(text) <= 30 and any(text.startswith(p) for p in _CHROME_TEXT)
+    if len(text) <= 30 and any(text.startswith(p) for p in _CHROME_TEXT):
+        return True
+    return len(text) <= 200 and "微信号" in text and "功能介绍" in text
 
 
 def strip_code_line_numbers(body: HtmlElement) -> None:
@@ -195,7 +203,7 @@ def embeds_to_links(body: HtmlElement, article_url: str) -> None:
 
 def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
     tag = el.tag.lower()
-    cls = el.get("class", "")
+    cls = el.get("class", "").split()  # tokens: `mp_profile_iframe_wrp` is not the card
     if tag in ("mpvoice", "mp-common-mpaudio") or "js_editor_audio" in cls:
         name = el.get("name") or el.get("data-title") or el.get("title") or "音频"
         fileid = el.get("voice_encode_fileid") or el.get("data-voice-id") or ""
@@ -217,7 +225,7 @@ def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
             return "▶ 嵌入内容", clean_url(src)
         name = el.get("data-desc") or el.get("data-nickname") or ""
         return (f"▶ 视频：{_oneline(name)}" if name else "▶ 视频（请在微信中观看）"), article_url
-    if tag in ("mp-miniprogram", "mp-common-miniprogram") or cls.startswith("weapp_"):
+    if tag in ("mp-miniprogram", "mp-common-miniprogram") or any(c.startswith("weapp_") for c in cls):
         name = el.get("data-miniprogram-title") or el.get("data-miniprogram-nickname") or "小程序"
         return f"🔗 小程序：{_oneline(name)}", article_url
     if tag in ("mp-common-profile", "mpprofile") or "mp_profile_iframe" in cls:

@@ -9,8 +9,9 @@ Strings use JS escapes (`\\x26amp;`, `\\u4e2d`) and are HTML-escaped on top.
 
 from __future__ import annotations
 
-import html
 import re
+
+from .urls import unescape_entities
 
 _STR = r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]|\\.|(?!(?P=q))['"])*)(?P=q)"""
 _WRAP = r"(?:(?:htmlDecode|JsDecode|decodeURIComponent)\(\s*)?"
@@ -56,13 +57,8 @@ def _has_surrogate(text: str) -> bool:
 
 def decode_value(raw: str) -> str:
     """A JS string literal's content as plain text (JS escapes, then HTML entities)."""
-    text = js_unescape(raw)
-    for _ in range(2):  # `&amp;quot;` is common: escaped twice
-        unescaped = html.unescape(text)
-        if unescaped == text:
-            break
-        text = unescaped
-    return text.strip()
+    # `&amp;quot;` is common: escaped twice.
+    return unescape_entities(js_unescape(raw), rounds=2).strip()
 
 
 def js_string(script: str, name: str) -> str:
@@ -104,15 +100,39 @@ def _chained_value(script: str, m: re.Match[str]) -> str:
 
 
 def js_key(block: str, name: str) -> str:
-    """The first non-empty `name: '...'` (or `name: JsDecode('...')`) in an object literal."""
+    """The first non-empty `name: '...'` (or `name: JsDecode('...')`) in an object literal.
+
+    Found like `js_string`: str.find on the name, the regex only where it stands.
+    """
     pattern = _KEY_CACHE.get(name)
     if pattern is None:
-        pattern = _KEY_CACHE[name] = re.compile(rf"(?<![\w.$]){re.escape(name)}\s*:\s*{_ASSIGN}")
-    for m in pattern.finditer(block):
-        value = decode_value(m.group("v"))
-        if value:
-            return value
+        pattern = _KEY_CACHE[name] = re.compile(rf"{re.escape(name)}\s*:\s*{_ASSIGN}")
+    pos = block.find(name)
+    while pos >= 0:
+        if pos == 0 or not (block[pos - 1].isalnum() or block[pos - 1] in "_$."):
+            m = pattern.match(block, pos)
+            if m:
+                value = decode_value(m.group("v"))
+                if value:
+                    return value
+        pos = block.find(name, pos + len(name))
     return ""
+
+
+def js_number(script: str, name: str) -> str:
+    """The digits of `var name = 123` or `var name = "123"` (unquoted numbers included)."""
+    needle = "var " + name
+    pos = script.find(needle)
+    while pos >= 0:
+        if pos == 0 or not (script[pos - 1].isalnum() or script[pos - 1] in "_$."):
+            m = _NUMBER.match(script, pos + len(needle))
+            if m:
+                return m.group(1)
+        pos = script.find(needle, pos + len(needle))
+    return ""
+
+
+_NUMBER = re.compile(r"\s*=\s*['\"]?(\d+)")
 
 
 def js_strings(script: str, names: tuple[str, ...]) -> str:
@@ -187,12 +207,17 @@ def shallow_string(item: str, name: str) -> str:
     """`name: '...'` at the top level of one `{...}` item (nested objects skipped)."""
     depth = 0
     quote = ""
+    escaped = False
     flat = []
     for c in item[1:-1]:
         if quote:
             if depth == 0:
                 flat.append(c)
-            if c == quote and (len(flat) < 2 or flat[-2] != "\\"):
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
                 quote = ""
             continue
         if c in "'\"":

@@ -73,6 +73,25 @@ class ArticleId:
         return ""
 
 
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def unescape_entities(text: str, rounds: int = 3) -> str:
+    """Decode `&amp;`, `&#39;`, `&quot;` ... repeatedly (page JS escapes twice).
+
+    Only entities closed by `;`: `html.unescape` also reads HTML4's bare `&times`,
+    `&para`, `&copy` and so turns `?src=11&timestamp=` into `?src=11×tamp=`.
+    """
+    for _ in range(rounds):
+        if "&" not in text:
+            break
+        unescaped = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
 def unescape_link(raw: str) -> str:
     """Undo the escaping links pick up when copied out of page source or JS.
 
@@ -80,12 +99,7 @@ def unescape_link(raw: str) -> str:
     """
     text = raw.strip().strip("\"'")
     text = text.replace("\\x26", "&").replace("\\/", "/").replace("\\u0026", "&")
-    for _ in range(3):
-        unescaped = html.unescape(text)
-        if unescaped == text:
-            break
-        text = unescaped
-    return text
+    return unescape_entities(text)
 
 
 def _split(url: str) -> tuple[str, str, str, list[tuple[str, str]], str]:
@@ -189,8 +203,9 @@ def clean_url(url: str) -> str:
         return clean_image_url(url)
     scheme, netloc, *_ = _split(url)
     if is_wechat_host(netloc):
-        # Other mp.weixin.qq.com pages: keep the page, drop the reader's session.
-        url = re.sub(r"^http://", "https://", url)
+        # Other mp.weixin.qq.com pages: keep the page, drop the reader's session
+        # and the `#rd` / `#wechat_redirect` fragment.
+        url = re.sub(r"^http://", "https://", url).split("#", 1)[0]
         return _drop_params(url, lambda k: _is_tracking(k) or k in {"scene", "chksm"})
     return _drop_params(url, _is_tracking)
 

@@ -47,6 +47,10 @@ Handler = Callable[[Request], Reply | None]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are written separately; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (~40 ms) on every kept-alive request.
+    # Production servers set TCP_NODELAY too.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -116,7 +120,10 @@ class LoopbackServer:
         self._connections: set[tuple[str, int]] = set()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll: serve_forever's default 0.5 s otherwise dominates test teardown.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()
@@ -173,3 +180,39 @@ def send_partial_then_reset(req: Request, head: bytes, total: int, content_type:
     h.wfile.write(head)
     h.wfile.flush()
     reset_connection(req)
+
+
+# -- helpers for image tests and benchmarks --------------------------------------
+
+
+def fake_png(seed: int, size: int = 256) -> bytes:
+    """Bytes that sniff as PNG, distinct per seed (not a decodable picture)."""
+    body = b"\x89PNG\r\n\x1a\n" + seed.to_bytes(8, "big")
+    return body + bytes(i % 251 for i in range(max(size - len(body), 0)))
+
+
+def fake_jpeg(seed: int, size: int = 256) -> bytes:
+    """Bytes that sniff as JPEG, distinct per seed (not a decodable picture)."""
+    body = b"\xff\xd8\xff\xe0" + seed.to_bytes(8, "big")
+    return body + bytes(i % 241 for i in range(max(size - len(body), 0)))
+
+
+def stream_without_length(req: Request, total: int, content_type: str, chunk: int = 65536) -> int:
+    """Answer 200 with no Content-Length, streaming up to `total` bytes until the
+    client hangs up; returns how many bytes were written (the client stopped early
+    if that is less than `total`)."""
+    h = req.handler
+    h.send_response(200)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Connection", "close")
+    h.end_headers()
+    sent = 0
+    block = b"\x89PNG\r\n\x1a\n" + b"\x00" * (chunk - 8)
+    try:
+        while sent < total:
+            h.wfile.write(block)
+            sent += len(block)
+    except OSError:
+        pass
+    h.close_connection = True
+    return sent

@@ -1,0 +1,316 @@
+"""The image folder (I/O): take each image from the best source and store it once.
+
+Order per image: the image folder (already stored: no request at all), then a copy
+in the saved export (`_files/` or `assets/` file, `data:` URI, MHTML part), then
+the network. Files appear under their final name only complete and verified:
+bytes go to a `.part` file in the same folder first, then are renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import unquote
+
+import requests
+
+from .download import HEAD_BYTES, AddressCheck, Downloader, DownloadError, Resolver, default_resolver
+from .errors import WxError
+from .images import (
+    IMAGE_EXTENSIONS,
+    BadImage,
+    ImageOutcome,
+    ImageSettings,
+    check_svg,
+    decode_data_uri,
+    file_name,
+    image_folder,
+    image_stem,
+    is_web_url,
+    remote_reference,
+    verify_image,
+    wechat_image_id,
+)
+from .models import ImageRef
+from .sources import PageSource
+from .urls import clean_image_url, redact
+
+_EXTENSIONS = sorted(IMAGE_EXTENSIONS)  # a fixed order: the same file wins every run
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # also catches Windows drives (C:)
+
+
+@dataclass
+class _Stored:
+    path: Path | None
+    source: str  # "export" | "network" | "cache" | "failed"
+    error: str = ""
+
+
+class ImageStore:
+    """One per run: one pooled requests.Session, a thread pool, de-duplication across articles.
+
+    Thread-safe: articles may be localised from several threads; an image wanted by
+    many of them at once is downloaded once.
+    """
+
+    def __init__(
+        self,
+        site: Path,
+        settings: ImageSettings,
+        session: requests.Session | None = None,
+        *,
+        resolve: Resolver = default_resolver,
+        address_ok: AddressCheck | None = None,
+    ) -> None:
+        if settings.mode not in ("local", "remote"):
+            raise ValueError(f"image mode must be 'local' or 'remote', not {settings.mode!r}")
+        self.settings = settings
+        self.folder = image_folder(site, settings.folder)
+        self.downloader = Downloader(settings, session, resolve=resolve, address_ok=address_ok)
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._downloads: dict[str, Future[_Stored]] = {}  # by stem, for the whole run
+        self._stem_locks: dict[str, threading.Lock] = {}
+        # stem -> file name in the folder, listed once: a lookup costs no system call. Files
+        # another process stores during the run are missed, which only costs a rewrite.
+        self._stored: dict[str, str] | None = None
+
+    def __enter__(self) -> ImageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.downloader.close()
+
+    def localise(self, images: list[ImageRef], page: PageSource) -> list[ImageOutcome]:
+        """One outcome per image, in order; a failed image never raises."""
+        if self.settings.mode == "remote":
+            return [ImageOutcome(ref, remote_reference(ref), None, "remote") for ref in images]
+        parts = _index_parts(page.parts)
+        started = [self._start(ref, page, parts) for ref in images]  # downloads run meanwhile
+        return [self._finish(ref, item) for ref, item in zip(images, started, strict=True)]
+
+    # -- one image -----------------------------------------------------------
+
+    def _start(
+        self, ref: ImageRef, page: PageSource, parts: dict[str, bytes]
+    ) -> _Stored | tuple[Future[_Stored], bool]:
+        try:
+            url = clean_image_url(ref.url)
+            # The name is known up front for URLs; an export-only image is named by its bytes.
+            stem = image_stem(url) if is_web_url(url) or url.startswith("data:") else None
+            if stem and (cached := self._cached(stem)):
+                return _Stored(cached, "cache")
+            export_error = ""
+            try:
+                data = _export_bytes(ref, page, parts, self.settings.max_size)
+                if data:
+                    return self._store_bytes(stem or image_stem(url, data), data)
+            except (BadImage, OSError) as error:  # a broken copy in the export: the network may do better
+                export_error = f"copy in the export unusable ({_describe(error)}); "
+            if stem is None or not is_web_url(url):
+                return _Stored(None, "failed", export_error + "no usable copy in the export and no web URL")
+            return self._download_once(stem, url)
+        except Exception as error:  # one image must never sink the post
+            return _Stored(None, "failed", _describe(error))
+
+    def _finish(self, ref: ImageRef, item: _Stored | tuple[Future[_Stored], bool]) -> ImageOutcome:
+        if isinstance(item, tuple):
+            future, shared = item
+            try:
+                item = future.result()
+            except Exception as error:
+                item = _Stored(None, "failed", _describe(error))
+            if shared and item.path is not None:
+                item = _Stored(item.path, "cache")  # someone else's request: none made for this one
+        if item.path is None:
+            return ImageOutcome(ref, remote_reference(ref), None, "failed", item.error)
+        return ImageOutcome(ref, self.settings.prefix + item.path.name, item.path, item.source)
+
+    def _download_once(self, stem: str, url: str) -> tuple[Future[_Stored], bool]:
+        """The run's one download of `stem`, started now or earlier; (future, shared)."""
+        with self._lock:
+            future = self._downloads.get(stem)
+            if future is not None:
+                return future, True
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max(self.settings.jobs, 1), thread_name_prefix="wx2post-img")
+            future = self._pool.submit(self._download, stem, url)
+            self._downloads[stem] = future
+            return future, False
+
+    def _download(self, stem: str, url: str) -> _Stored:
+        if cached := self._cached(stem):  # stored meanwhile from another article's export
+            return _Stored(cached, "cache")
+
+        def write(sink: IO[bytes]) -> str:
+            body = self.downloader.fetch(url, sink)
+            ext = verify_image(body.head, body.size, body.sha256, body.content_type)
+            if ext == "svg":
+                sink.seek(0)
+                check_svg(sink.read())
+            return ext
+
+        try:
+            path, wrote = self._commit(stem, write)
+        except (DownloadError, BadImage, WxError, OSError) as error:
+            return _Stored(None, "failed", _describe(error))
+        return _Stored(path, "network" if wrote else "cache")
+
+    # -- the folder ----------------------------------------------------------
+
+    def _cached(self, stem: str) -> Path | None:
+        """An already stored `<stem>.<ext>` (a regular, non-empty file)."""
+        with self._lock:
+            if self._stored is None:
+                self._stored = _scan(self.folder)
+            name = self._stored.get(stem)
+        if name is None:
+            return None
+        path = self.folder / name
+        try:
+            info = path.stat()
+        except OSError:  # removed since the scan
+            return None
+        return path if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
+
+    def _store_bytes(self, stem: str, data: bytes) -> _Stored:
+        if cached := self._cached(stem):
+            return _Stored(cached, "cache")
+        ext = verify_image(data[:HEAD_BYTES], len(data), hashlib.sha256(data).hexdigest())
+        if ext == "svg":
+            check_svg(data)
+
+        def write(sink: IO[bytes]) -> str:
+            sink.write(data)
+            return ext
+
+        path, wrote = self._commit(stem, write)
+        return _Stored(path, "export" if wrote else "cache")
+
+    def _commit(self, stem: str, write: Callable[[IO[bytes]], str]) -> tuple[Path, bool]:
+        """Write through `<stem>.<random>.part`, rename to `<stem>.<ext>`: (path, written).
+
+        `write` fills the part file and returns the extension (raising if the bytes
+        are not an image). An existing `<stem>.*` wins; the part file never survives.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, part_name = tempfile.mkstemp(prefix=f"{stem}.", suffix=".part", dir=self.folder)
+        part = Path(part_name)
+        try:
+            with os.fdopen(fd, "w+b") as sink:
+                ext = write(sink)
+            with self._stem_lock(stem):
+                if existing := self._cached(stem):
+                    return existing, False
+                final = self.folder / file_name(stem, ext)
+                os.replace(part, final)
+                with self._lock:
+                    if self._stored is not None:
+                        self._stored[stem] = final.name
+                return final, True
+        finally:
+            part.unlink(missing_ok=True)
+
+    def _stem_lock(self, stem: str) -> threading.Lock:
+        with self._lock:
+            return self._stem_locks.setdefault(stem, threading.Lock())
+
+
+def _scan(folder: Path) -> dict[str, str]:
+    """`<stem>.<ext>` files with an image extension; the first extension in _EXTENSIONS wins."""
+    found: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return found
+    for name in names:
+        stem, _, ext = name.rpartition(".")
+        if stem and ext in IMAGE_EXTENSIONS:
+            other = found.get(stem)
+            if other is None or _EXTENSIONS.index(ext) < _EXTENSIONS.index(other.rpartition(".")[2]):
+                found[stem] = name
+    return found
+
+
+# -- copies in a saved export ------------------------------------------------
+
+
+def _index_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """MHTML parts by raw location, clean URL and WeChat image id: the page's `src` may
+    carry lazy-loader parameters (`tp=webp`) or another size of the same picture."""
+    index: dict[str, bytes] = {}
+    for location, data in parts.items():
+        clean = clean_image_url(location)
+        for key in (location, clean, _id_key(clean)):
+            if key:
+                index.setdefault(key, data)
+    return index
+
+
+def _id_key(url: str) -> str:
+    image_id = wechat_image_id(url)
+    return f"id:{image_id}" if image_id else ""
+
+
+def _export_bytes(ref: ImageRef, page: PageSource, parts: dict[str, bytes], limit: int) -> bytes | None:
+    """The image's bytes from the saved export, if it holds a copy."""
+    for candidate in (ref.local, ref.url):
+        if candidate.startswith("data:"):
+            return decode_data_uri(candidate)
+    if ref.local and page.base_dir is not None:
+        path = export_file(page.base_dir, ref.local)
+        if path is not None:
+            if path.stat().st_size > limit:
+                raise BadImage(f"larger than the limit ({limit} bytes)")
+            return path.read_bytes()
+    clean = clean_image_url(ref.url)
+    for key in (ref.local, clean, _id_key(clean)):
+        if key and key in parts:
+            return parts[key]
+    return None
+
+
+def export_file(base_dir: Path, local: str) -> Path | None:
+    """The file a relative `src` names inside the export folder; None if it would leave it."""
+    rel = local.strip().replace("\\", "/")
+    if not rel or rel.startswith("/") or _SCHEME.match(rel):
+        return None
+    base = base_dir.resolve()
+    bare = re.split(r"[?#]", rel, maxsplit=1)[0]
+    for candidate in dict.fromkeys((rel, unquote(rel), bare, unquote(bare))):
+        try:
+            path = (base / candidate).resolve()
+        except (OSError, ValueError):
+            continue
+        if path.is_relative_to(base) and path.is_file():
+            return path
+    return None
+
+
+def _describe(error: BaseException) -> str:
+    """One line, credential-free."""
+    if isinstance(error, DownloadError):
+        text = error.reason
+    elif isinstance(error, WxError):
+        text = error.reason
+    elif isinstance(error, OSError):
+        text = f"file error: {error.strerror or type(error).__name__}"
+    elif isinstance(error, BadImage):
+        text = str(error)
+    else:
+        text = f"unexpected {type(error).__name__}: {error}"
+    return redact(" ".join(text.split()))[:300]

@@ -2,8 +2,8 @@
 
     python benchmarks/convert.py [CORPUS_DIR] [--repeat N]
 
-For every article page: wx2post's whole in-memory conversion (decode, parse,
-clean, render, post) against html2text and markdownify given only the page's
+For every article page: wx2post's whole in-memory conversion (read, decode,
+parse, clean, render, post; images kept remote) against html2text and markdownify given only the page's
 article body. Prints a row per page, the medians and the ratios.
 Target (issue 2): median wx2post time <= 2.5x html2text's on the body.
 """
@@ -24,7 +24,7 @@ from markdownify import markdownify
 
 from wx2post.errors import WxError
 from wx2post.models import Options
-from wx2post.pipeline import convert_page
+from wx2post.pipeline import draft_page, finish_post
 from wx2post.sources import read_page
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -61,7 +61,7 @@ def main() -> int:
         if body is None:
             continue
         try:
-            convert_page(page, options)
+            finish_post(draft_page(page), options)
         except WxError:
             continue  # failure pages are not conversions
 
@@ -71,7 +71,7 @@ def main() -> int:
             return h.handle(body)
 
         def wx(path: Path = path) -> object:
-            return convert_page(read_page(path), options)
+            return finish_post(draft_page(read_page(path)), options)
 
         t_wx = best_of(wx, args.repeat)
         t_h2t = best_of(h2t, args.repeat)

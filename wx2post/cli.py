@@ -9,10 +9,10 @@ import click
 
 from . import __version__
 from .errors import ExitStatus, WxError
+from .images import ImageSettings
 from .models import Options
-from .pipeline import convert_file, write_post
 from .presets import PRESETS
-from .urls import redact
+from .runner import FetchSettings, Runner
 
 
 class _Group(click.Group):
@@ -31,8 +31,19 @@ def main() -> None:
     """Turn WeChat public-account articles (mp.weixin.qq.com) into blog posts."""
 
 
+def _size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = value.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size (e.g. 20M, 512K, 1048576)") from None
+
+
 @main.command()
-@click.argument("pages", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
@@ -71,8 +82,65 @@ def main() -> None:
     "--catalog/--no-catalog", default=False, show_default=True, help="Front matter `catalog` (hux preset)."
 )
 @click.option("--no-attribution", is_flag=True, help="Do not open the post with the repost note.")
+@click.option(
+    "--images",
+    "image_mode",
+    type=click.Choice(["local", "remote"]),
+    default=None,
+    help="Save images into the site (local, the default) or keep clean remote URLs "
+    "(remote, the default with --stdout).",
+)
+@click.option("--image-dir", default="postimg", show_default=True, help="Image folder, relative to the site.")
+@click.option(
+    "--image-prefix",
+    default=None,
+    help="What the post writes before an image's file name [default: {{site.baseurl}}/<image-dir>/].",
+)
+@click.option("--cover-as-header", is_flag=True, help="Save the article's cover and use it as `header-img`.")
+@click.option(
+    "--image-jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel image downloads."
+)
+@click.option(
+    "--max-image-size",
+    default="20M",
+    show_default=True,
+    help="Largest image accepted (bytes, or K/M suffix).",
+)
+@click.option(
+    "--strict-images",
+    is_flag=True,
+    help="An image that cannot be saved makes the article fail (no post written).",
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Allow image downloads from loopback/private networks (a local mirror).",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=3.0,
+    show_default=True,
+    help="Seconds between two article fetches (with jitter; none before the first).",
+)
+@click.option(
+    "--save-html",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep every fetched page, exactly as received, in this folder.",
+)
+@click.option(
+    "--limit", type=click.IntRange(0), default=None, help="Albums: convert only the newest N articles."
+)
+@click.option(
+    "--mp-base-url",
+    envvar="WX2POST_MP_BASE_URL",
+    default=None,
+    show_envvar=True,
+    help="Fetch pages from this mirror or proxy instead of https://mp.weixin.qq.com.",
+)
 def convert(
-    pages: tuple[Path, ...],
+    inputs: tuple[str, ...],
     site: Path,
     to_stdout: bool,
     force: bool,
@@ -83,8 +151,24 @@ def convert(
     header_img: str,
     catalog: bool,
     no_attribution: bool,
+    image_mode: str | None,
+    image_dir: str,
+    image_prefix: str | None,
+    cover_as_header: bool,
+    image_jobs: int,
+    max_image_size: str,
+    strict_images: bool,
+    allow_private_addresses: bool,
+    delay: float,
+    save_html: Path | None,
+    limit: int | None,
+    mp_base_url: str | None,
 ) -> None:
-    """Convert saved WeChat article PAGES into posts under the site folder."""
+    """Convert WeChat articles into posts under the site folder.
+
+    INPUTS are saved pages (.html, .mhtml, an exporter's folder), article links
+    (https://mp.weixin.qq.com/s/... or /s?__biz=...) or album links (/mp/appmsgalbum?...).
+    """
     options = Options(
         preset=preset,
         author=author,
@@ -93,42 +177,31 @@ def convert(
         catalog=catalog,
         slug=slug_mode,
         attribution=not no_attribution,
-        force=force,
+        cover_as_header=cover_as_header,
     )
-    converted = failed = 0
-    worst = ExitStatus.OK
-    for page in pages:
-        try:
-            result = convert_file(page, options)
-            for warning in result.warnings:
-                click.echo(redact(f"wx2post: warning: {page}: {warning}"), err=True)
-            if to_stdout:
-                click.echo(result.post.text, nl=False)
-            else:
-                target = write_post(site, result.post, force=force)
-                click.echo(str(target))
-            converted += 1
-        except WxError as exc:
-            if not exc.source:
-                exc.source = str(page)
-            click.echo(redact(f"wx2post: error: {exc}"), err=True)
-            failed += 1
-            worst = max(worst, exc.exit_status, key=_severity)
-        except Exception as exc:  # a bug must not lose the rest of the batch
-            click.echo(redact(f"wx2post: error: {page}: unexpected {type(exc).__name__}: {exc}"), err=True)
-            failed += 1
-    sys.exit(_final_status(converted, failed, worst))
-
-
-def _severity(status: ExitStatus) -> int:
-    return {ExitStatus.VERIFICATION: 3, ExitStatus.FAILED: 2, ExitStatus.PARTIAL: 1}.get(status, 0)
-
-
-def _final_status(converted: int, failed: int, worst: ExitStatus) -> int:
-    if worst == ExitStatus.VERIFICATION:
-        return ExitStatus.VERIFICATION
-    if failed and not converted:
-        return ExitStatus.FAILED
-    if failed:
-        return ExitStatus.PARTIAL
-    return ExitStatus.OK
+    folder = image_dir.strip("/") or "postimg"
+    images = ImageSettings(
+        folder=folder,
+        prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",
+        mode=image_mode or ("remote" if to_stdout else "local"),
+        jobs=image_jobs,
+        max_size=_size(max_image_size),
+        allow_private=allow_private_addresses,
+    )
+    try:
+        runner = Runner(
+            site,
+            options,
+            images,
+            force=force,
+            to_stdout=to_stdout,
+            strict_images=strict_images,
+            fetch=FetchSettings(delay=delay, base_url=mp_base_url, save_html=save_html, limit=limit),
+            emit=lambda text: click.echo(text, nl=not to_stdout),
+            warn=lambda text: click.echo(text, err=True),
+        )
+        with runner:
+            status = runner.run(inputs)
+    except WxError as exc:  # a problem with the run itself (e.g. an unsafe --image-dir)
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(status)

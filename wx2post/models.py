@@ -84,4 +84,4 @@ class Options:
     slug: str = "title"  # "title" (CJK kept), "pinyin" or "id"
     attribution: bool = True
     extra_front_matter: dict[str, Any] = field(default_factory=dict)
-    force: bool = False
+    cover_as_header: bool = False  # the article's cover becomes `header-img` (downloaded)

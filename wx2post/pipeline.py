@@ -1,7 +1,14 @@
-"""Convert one source end to end; the only writer of posts."""
+"""Convert one source end to end; the only writer of posts.
+
+draft_page:  parse -> clean -> render (pure, CPU-bound: may run in a worker process)
+images:      ImageStore.localise (I/O: export copies, the image folder, the network)
+finish_post: front matter, references, file name (pure)
+write_post:  atomic write inside the site
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -10,41 +17,80 @@ from pathlib import Path
 
 from .clean import clean_body
 from .errors import PostExists, UnsafePath
-from .models import BEIJING, Article, Options, Post
+from .images import ImageOutcome
+from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_page
 from .post import build_post, image_placeholder
 from .render import render_markdown
 from .sources import PageSource, read_page
+from .store import ImageStore
+
+
+@dataclass
+class Draft:
+    """A converted article before its images are resolved. Picklable (no lxml tree)."""
+
+    article: Article
+    body: str  # Markdown with image placeholders
+    assets: PageSource  # where the saved page's image copies are (html dropped)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Conversion:
-    """What converting one page produced, before anything is written."""
+    """A finished post and what happened to its images."""
 
-    article: Article
     post: Post
+    images: list[ImageOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def failed_images(self) -> list[ImageOutcome]:
+        return [o for o in self.images if o.path is None and o.source == "failed"]
 
-def convert_page(page: PageSource, options: Options, *, fallback_date: datetime | None = None) -> Conversion:
-    """parse -> clean -> render -> post, all in memory. Raises WxError subclasses."""
+
+def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Draft:
+    """parse -> clean -> render, all in memory. Raises WxError subclasses."""
     article = parse_page(page.html, page.origin)
     clean_body(article)
-    warnings = []
     body = render_markdown(article.content, lambda i: (image_placeholder(i), article.images[i].alt))
-    refs = [img.url for img in article.images]
-    if article.published is None:
-        when = fallback_date or datetime.now(BEIJING)
-        warnings.append(f"no publish date in the page; dated {when:%Y-%m-%d}")
-    post = build_post(article, body, refs, options, fallback_date=fallback_date)
     article.content = None  # the tree is large and no longer needed
-    return Conversion(article=article, post=post, warnings=warnings)
+    warnings = []
+    if article.published is None:
+        article.published = fallback_date or datetime.now(BEIJING)
+        warnings.append(f"no publish date in the page; dated {article.published:%Y-%m-%d}")
+    return Draft(article=article, body=body, assets=dataclasses.replace(page, html=""), warnings=warnings)
 
 
-def convert_file(path: Path, options: Options) -> Conversion:
+def draft_file(path: Path) -> Draft:
     page = read_page(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, BEIJING)
-    return convert_page(page, options, fallback_date=mtime)
+    return draft_page(page, fallback_date=mtime)
+
+
+def finish_post(draft: Draft, options: Options, store: ImageStore | None = None) -> Conversion:
+    """Resolve images (when a store is given), then build the post text and path."""
+    article = draft.article
+    wanted = list(article.images)
+    cover_index = -1
+    if store is not None and options.cover_as_header and article.cover_url:
+        cover_index = len(wanted)
+        wanted.append(ImageRef(url=article.cover_url, role="cover"))
+    outcomes = store.localise(wanted, draft.assets) if store is not None else []
+    refs = [o.reference for o in outcomes] if outcomes else [img.url for img in article.images]
+    header_img = ""
+    if cover_index >= 0 and outcomes[cover_index].path is not None:
+        path = outcomes[cover_index].path
+        assert path is not None
+        header_img = f"{store.settings.folder.strip('/')}/{path.name}" if store else ""
+    if header_img:
+        options = dataclasses.replace(options, header_img=header_img)
+    post = build_post(article, draft.body, refs[: len(article.images)], options)
+    warnings = list(draft.warnings)
+    for outcome in outcomes:
+        if outcome.source == "failed":
+            warnings.append(f"image not saved ({outcome.error}): kept {outcome.reference}")
+    return Conversion(post=post, images=outcomes, warnings=warnings)
 
 
 def safe_target(site: Path, relpath: str) -> Path:

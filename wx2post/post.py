@@ -100,6 +100,12 @@ def escape_template(body: str, template: str) -> str:
     return body
 
 
+def post_relpath_for(article: Article, options: Options) -> str:
+    """Where the article's post goes, relative to the site."""
+    when = article.published or datetime.now(BEIJING)
+    return post_relpath(article, options, get_preset(options.preset), when)
+
+
 def post_relpath(article: Article, options: Options, preset: Preset, when: datetime) -> str:
     slug = make_slug(options.slug, article.title, article.url, article.identity)
     day = when.astimezone(BEIJING).strftime("%Y-%m-%d")

@@ -75,6 +75,16 @@ def test_stdout_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_rerun_of_an_unedited_post_is_unchanged(tmp_path: Path) -> None:
+    assert run("convert", str(EXAMPLE), "-o", str(tmp_path))[0] == 0
+    post = next((tmp_path / "_posts").glob("*.md"))
+    before = post.stat().st_mtime_ns
+    code, out, err = run("convert", str(EXAMPLE), "-o", str(tmp_path))
+    assert code == 0, err
+    assert out.strip() == str(post)
+    assert post.stat().st_mtime_ns == before
+
+
 def test_existing_post_is_kept_without_force(tmp_path: Path) -> None:
     assert run("convert", str(EXAMPLE), "-o", str(tmp_path))[0] == 0
     post = next((tmp_path / "_posts").glob("*.md"))
@@ -98,7 +108,9 @@ def test_titles_never_escape_the_site(tmp_path: Path, title: str) -> None:
     site = tmp_path / "site"
     code, out, err = run("convert", str(page), "-o", str(site))
     assert code == 0, err
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != page]
+    everything = [p for p in tmp_path.rglob("*") if p.is_file() and p != page]
+    assert all(site in p.parents for p in everything)
+    written = [p for p in everything if ".wx2post" not in p.parts]
     assert len(written) == 1
     assert written[0].parent == site / "_posts"
     name = written[0].name
@@ -243,3 +255,11 @@ def test_credentials_in_the_page_never_reach_output(tmp_path: Path) -> None:
     assert code == 0
     assert "SECRET" not in out + err
     assert "(https://mp.weixin.qq.com/s?__biz=QUJD&mid=9&idx=2&sn=ff)" in out
+
+
+def test_example_becomes_the_shipped_post(tmp_path: Path) -> None:
+    """examples/seed-article.md is exactly what the README's first command writes."""
+    code, out, err = run("convert", str(EXAMPLE), "-o", str(tmp_path))
+    assert code == 0, err
+    expected = (ROOT / "examples" / "seed-article.md").read_text(encoding="utf-8")
+    assert Path(out.strip()).read_text(encoding="utf-8") == expected

@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .errors import ExitStatus, WxError
-from .images import ImageSettings
+from .images import ImageSettings, image_folder
 from .models import Options
 from .presets import PRESETS
 from .runner import FetchSettings, Runner
@@ -189,6 +189,7 @@ def convert(
         allow_private=allow_private_addresses,
     )
     try:
+        image_folder(site, folder)  # refuse a folder outside the site before any work
         runner = Runner(
             site,
             options,

@@ -12,6 +12,7 @@ from .images import ImageSettings
 from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target, write_post
 from .post import post_relpath_for
+from .state import SiteState
 from .store import ImageStore
 from .urls import album_url, clean_url, redact
 
@@ -37,7 +38,7 @@ class Result:
     """What happened to one input (also the `--json` record)."""
 
     source: str
-    status: str  # "converted" | "failed"
+    status: str  # "converted" | "unchanged" | "skipped" | "failed"
     reason: str = ""
     kind: str = ""  # machine-readable failure kind ("deleted", "verification", ...)
     post: str = ""  # the written post's path
@@ -80,11 +81,14 @@ class Runner:
         self.results: list[Result] = []
         self._store: ImageStore | None = None
         self._fetcher: PageFetcher | None = None
+        self.state = SiteState(site)
 
     def __enter__(self) -> Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self.to_stdout:
+            self.state.save()
         if self._store is not None:
             self._store.close()
         if self._fetcher is not None:
@@ -170,10 +174,15 @@ class Runner:
         result.title = article.title
         result.url = article.url
         result.date = article.published.isoformat() if article.published else ""
+        relpath = post_relpath_for(article, self.options)
+        replace = self.force
         if not self.to_stdout:
-            target = safe_target(self.site, post_relpath_for(article, self.options))
+            target = safe_target(self.site, relpath)
             if target.exists() and not self.force:
-                raise PostExists(f"{target} exists (use --force to overwrite)")
+                # wx2post's own, unedited post may be regenerated (a re-run repairs images).
+                if not self.state.owns(article.identity, relpath, target.read_bytes()):
+                    raise PostExists(f"{target} exists (use --force to overwrite)")
+                replace = True
         conversion = finish_post(draft, self.options, self.store)
         self._count_images(conversion, result)
         if conversion.failed_images and self.strict_images:
@@ -182,13 +191,19 @@ class Runner:
                 f"{len(conversion.failed_images)} image(s) could not be saved "
                 f"(--strict-images), first: {first.error}"
             )
+        result.status = "converted"
         if self.to_stdout:
             self.emit(conversion.post.text)
+            return
+        data = conversion.post.text.encode("utf-8")
+        target = safe_target(self.site, relpath)
+        result.post = str(target)
+        if target.exists() and target.read_bytes() == data:
+            result.status = "unchanged"
         else:
-            target = write_post(self.site, conversion.post, force=self.force)
-            result.post = str(target)
-            self.emit(str(target))
-        result.status = "converted"
+            write_post(self.site, conversion.post, force=replace)
+        self.state.record(article.identity, relpath, data)
+        self.emit(str(target))
 
     def _count_images(self, conversion: Conversion, result: Result) -> None:
         result.images_saved = sum(1 for o in conversion.images if o.path is not None)
@@ -196,7 +211,7 @@ class Runner:
         result.warnings.extend(conversion.warnings)
 
     def status(self) -> ExitStatus:
-        converted = [r for r in self.results if r.status == "converted"]
+        converted = [r for r in self.results if r.status in ("converted", "unchanged")]
         failed = [r for r in self.results if r.status == "failed"]
         if any(r.kind == "verification" for r in failed):
             return ExitStatus.VERIFICATION

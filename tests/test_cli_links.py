@@ -59,7 +59,7 @@ def test_same_article_twice_is_fetched_once(mp: FakeMp, tmp_path: Path) -> None:
     assert code == ExitStatus.OK, err
     assert len(mp.requests_for(a)) == 1
     assert len(posts(tmp_path)) == 1
-    assert "already converted" in err
+    assert "given twice" in err
 
 
 def test_verification_stops_the_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

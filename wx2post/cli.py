@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import click
 from . import __version__
 from .errors import ExitStatus, WxError
 from .images import ImageSettings, image_folder
+from .inputs import InputCounts, expand
 from .models import Options
 from .presets import PRESETS
+from .report import Reporter
 from .runner import FetchSettings, Runner
 
 
@@ -43,7 +46,25 @@ def _size(value: str) -> int:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option(
+    "-i",
+    "--input-file",
+    default=None,
+    metavar="FILE",
+    help="Read more inputs from FILE, one link or path a line ('-' reads standard input).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Saved pages converted in parallel [default: the number of cores].",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input on standard output.")
+@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error.")
+@click.option("-v", "--verbose", is_flag=True, help="A line per input on standard error.")
 @click.option(
     "-o",
     "--output",
@@ -141,6 +162,12 @@ def _size(value: str) -> int:
 )
 def convert(
     inputs: tuple[str, ...],
+    input_file: str | None,
+    jobs: int | None,
+    as_json: bool,
+    dry_run: bool,
+    quiet: bool,
+    verbose: bool,
     site: Path,
     to_stdout: bool,
     force: bool,
@@ -183,11 +210,25 @@ def convert(
     images = ImageSettings(
         folder=folder,
         prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",
-        mode=image_mode or ("remote" if to_stdout else "local"),
+        mode=image_mode or ("remote" if to_stdout or dry_run else "local"),
         jobs=image_jobs,
         max_size=_size(max_image_size),
         allow_private=allow_private_addresses,
     )
+    if not inputs and input_file is None:
+        raise click.UsageError("give at least one page, folder or link (or --input-file)")
+    if to_stdout and as_json:
+        raise click.UsageError("--stdout and --json both write to standard output: choose one")
+    err = click.get_text_stream("stderr")
+    reporter = Reporter(
+        lambda text: click.echo(text, nl=not (to_stdout and not as_json)),
+        err,
+        as_json=as_json,
+        quiet=quiet,
+        verbose=verbose,
+        progress=not (quiet or verbose) and err.isatty(),
+    )
+    counts = InputCounts()
     try:
         image_folder(site, folder)  # refuse a folder outside the site before any work
         runner = Runner(
@@ -196,13 +237,19 @@ def convert(
             images,
             force=force,
             to_stdout=to_stdout,
+            dry_run=dry_run,
             strict_images=strict_images,
+            jobs=jobs or os.cpu_count() or 1,
             fetch=FetchSettings(delay=delay, base_url=mp_base_url, save_html=save_html, limit=limit),
-            emit=lambda text: click.echo(text, nl=not to_stdout),
-            warn=lambda text: click.echo(text, err=True),
+            emit=reporter.emit,
+            warn=reporter.warn,
+            report=reporter.report,
+            keep_results=False,
         )
-        with runner:
-            status = runner.run(inputs)
+        status = runner.run(expand(inputs, input_file, counts))
     except WxError as exc:  # a problem with the run itself (e.g. an unsafe --image-dir)
         raise click.UsageError(str(exc)) from exc
+    except OSError as exc:  # an unreadable --input-file
+        raise click.UsageError(str(exc)) from exc
+    reporter.summary(runner, counts.skipped)
     sys.exit(status)

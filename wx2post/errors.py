@@ -29,6 +29,18 @@ class WxError(Exception):
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}" if self.source else self.reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Subclasses take other constructor arguments: rebuild from the attributes so
+        # an error raised in a worker process arrives whole in the parent.
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type[WxError], state: dict[str, object]) -> WxError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("reason", ""))
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(WxError):
     """The input is unreadable: missing, empty, binary, not HTML."""

@@ -68,8 +68,13 @@ def draft_file(path: Path) -> Draft:
     return draft_page(page, fallback_date=mtime)
 
 
-def finish_post(draft: Draft, options: Options, store: ImageStore | None = None) -> Conversion:
-    """Resolve images (when a store is given), then build the post text and path."""
+def finish_post(
+    draft: Draft, options: Options, store: ImageStore | None = None, *, relpath: str = ""
+) -> Conversion:
+    """Resolve images (when a store is given), then build the post text and path.
+
+    `relpath` overrides the preset's file name (a run keeps names stable and distinct).
+    """
     article = draft.article
     wanted = list(article.images)
     cover_index = -1
@@ -86,6 +91,8 @@ def finish_post(draft: Draft, options: Options, store: ImageStore | None = None)
     if header_img:
         options = dataclasses.replace(options, header_img=header_img)
     post = build_post(article, draft.body, refs[: len(article.images)], options)
+    if relpath:
+        post.relpath = relpath
     warnings = list(draft.warnings)
     for outcome in outcomes:
         if outcome.source == "failed":

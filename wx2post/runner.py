@@ -1,26 +1,32 @@
-"""Convert many inputs: one Result per input, messages, and the run's exit status."""
+"""Convert many inputs: one Result per input, and the run's exit status.
+
+Saved pages are drafted (parse, clean, render: CPU-bound) in worker processes,
+a bounded window ahead of the one that is being finished, so memory stays flat
+however many inputs there are. Links are fetched one at a time, paced. Images,
+writing and the site's state stay in this process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
 from .fetch import PageFetcher
 from .images import ImageSettings
+from .inputs import is_link
 from .models import Options
-from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target, write_post
+from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target, write_atomic
 from .post import post_relpath_for
+from .slug import article_slug_id
 from .state import SiteState
 from .store import ImageStore
-from .urls import album_url, clean_url, redact
-
-
-def is_link(text: str) -> bool:
-    """A WeChat link rather than a file path (pasted links may carry spaces)."""
-    t = text.strip().lower()
-    return t.startswith(("http://", "https://", "//", "mp.weixin.qq.com/"))
+from .urls import album_url, article_id, clean_url, redact
 
 
 @dataclass
@@ -35,13 +41,13 @@ class FetchSettings:
 
 @dataclass
 class Result:
-    """What happened to one input (also the `--json` record)."""
+    """What happened to one input: the `--json` record (schema in the README)."""
 
     source: str
     status: str  # "converted" | "unchanged" | "skipped" | "failed"
     reason: str = ""
     kind: str = ""  # machine-readable failure kind ("deleted", "verification", ...)
-    post: str = ""  # the written post's path
+    post: str = ""  # the post's path ("" when none was written)
     title: str = ""
     date: str = ""
     url: str = ""
@@ -51,10 +57,33 @@ class Result:
 
 
 Say = Callable[[str], None]
+Report = Callable[[Result], None]
+
+
+def _quiet(_: object) -> None:
+    pass
+
+
+def _draft_in_worker(source: str) -> Draft | BaseException:
+    """Runs in a worker process: errors come back as values (WxError pickles whole)."""
+    try:
+        return draft_file(Path(source))
+    except WxError as exc:
+        return exc
+    except Exception as exc:  # a bug: keep its text, the type may not pickle
+        return RuntimeError(f"unexpected {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class _Pending:
+    source: str
+    input_key: str = ""
+    future: Future[Draft | BaseException] | None = None
+    ready: Result | None = None  # decided without drafting (unchanged)
 
 
 class Runner:
-    """Holds what a run shares (the image store); converts inputs one by one."""
+    """One run: shares the image store, the page fetcher, the worker pool and the site state."""
 
     def __init__(
         self,
@@ -64,35 +93,64 @@ class Runner:
         *,
         force: bool = False,
         to_stdout: bool = False,
+        dry_run: bool = False,
         strict_images: bool = False,
+        jobs: int = 1,
         fetch: FetchSettings | None = None,
-        emit: Say = print,
-        warn: Say = print,
+        emit: Say = _quiet,
+        warn: Say = _quiet,
+        report: Report = _quiet,
+        keep_results: bool = True,
     ) -> None:
         self.site = site
         self.options = options
         self.image_settings = images
         self.force = force
         self.to_stdout = to_stdout
+        self.dry_run = dry_run
         self.strict_images = strict_images
-        self.emit = emit
-        self.warn = warn
+        self.jobs = max(1, jobs)
         self.fetch_settings = fetch or FetchSettings()
+        self.emit, self.warn, self.report = emit, warn, report
+        self.keep_results = keep_results
         self.results: list[Result] = []
+        self.counts: dict[str, int] = {"converted": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+        self.failures: list[Result] = []
+        self.partial = 0  # converted with missing images
+        self.stopped_by_verification = False
+        self.state = SiteState(site)
         self._store: ImageStore | None = None
         self._fetcher: PageFetcher | None = None
-        self.state = SiteState(site)
+        self._pool: ProcessPoolExecutor | None = None
+        self._done: set[str] = set()  # identities converted in this run
+        self._written: list[str] = []  # identities whose post was written in this run
+
+    # -- shared resources ------------------------------------------------------------
 
     def __enter__(self) -> Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.to_stdout:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if not (self.to_stdout or self.dry_run):
             self.state.save()
         if self._store is not None:
             self._store.close()
+            self._store = None
         if self._fetcher is not None:
             self._fetcher.close()
+            self._fetcher = None
+
+    @property
+    def store(self) -> ImageStore:
+        if self._store is None:
+            self._store = ImageStore(self.site, self.image_settings)
+        return self._store
 
     @property
     def fetcher(self) -> PageFetcher:
@@ -103,51 +161,102 @@ class Runner:
             )
         return self._fetcher
 
-    @property
-    def store(self) -> ImageStore:
-        if self._store is None:
-            self._store = ImageStore(self.site, self.image_settings)
-        return self._store
+    def _submit(self, source: str) -> Future[Draft | BaseException] | None:
+        if self.jobs == 1:
+            return None  # drafted in this process when its turn comes
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        return self._pool.submit(_draft_in_worker, source)
+
+    # -- the run -----------------------------------------------------------------------
 
     def run(self, inputs: Iterable[str]) -> ExitStatus:
-        for source in inputs:
-            for result in self._convert_input(source):
-                self.results.append(result)
+        try:
+            for result in self._results(inputs):
+                self._record(result)
                 if result.kind == "verification":
-                    return self.status()  # every further request only extends WeChat's block
+                    self.stopped_by_verification = True
+                    break  # every further request only extends WeChat's block
+            self._link_posts_written()
+        finally:
+            self.close()
         return self.status()
 
-    def _convert_input(self, source: str) -> Iterable[Result]:
-        if not is_link(source):
-            yield self._guarded(source, lambda: draft_file(Path(source)))
-            return
+    def _record(self, result: Result) -> None:
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        if result.status == "failed":
+            self.failures.append(result)
+        elif result.status == "skipped":
+            self.warn(f"wx2post: skipped: {result.source}: {result.reason}")
+        if result.images_failed:
+            self.partial += 1
+        if self.keep_results:
+            self.results.append(result)
+        self.report(result)
+
+    def _results(self, inputs: Iterable[str]) -> Iterator[Result]:
+        window: deque[_Pending] = deque()
+        ahead = self.jobs * 4  # enough to keep every worker busy, few enough to stay small
+        for source in inputs:
+            window.append(self._plan(source))
+            while len(window) > ahead:
+                yield from self._resolve(window.popleft())
+        while window:
+            yield from self._resolve(window.popleft())
+
+    def _plan(self, source: str) -> _Pending:
+        if is_link(source):
+            return _Pending(source)
+        path = Path(source)
+        key = _file_key(path)
+        if key and not self.force and not self.to_stdout and (written := self.state.up_to_date(key)):
+            return _Pending(source, key, ready=self._unchanged(source, written.path))
+        return _Pending(source, key, future=self._submit(source))
+
+    def _resolve(self, item: _Pending) -> Iterator[Result]:
+        if item.ready is not None:
+            yield item.ready
+        elif is_link(item.source):
+            yield from self._links(item.source)
+        else:
+            yield self._guarded(item.source, lambda: _draft_result(item), item.input_key)
+
+    def _links(self, source: str) -> Iterator[Result]:
         link = clean_url(source)
-        if album_url(source):
-            result = Result(source=link, status="failed")
-            try:
-                links = self.fetcher.album_links(source, self.fetch_settings.limit)
-            except WxError as exc:
-                yield self._failed(result, exc)
-                return
-            if not links:
-                self.warn(f"wx2post: warning: {link}: the album lists no articles")
-            for article_link in links:
-                yield self._link(article_link)
+        if not album_url(source):
+            yield self._link(source)
             return
-        yield self._link(source)
+        try:
+            links = self.fetcher.album_links(source, self.fetch_settings.limit)
+        except WxError as exc:
+            yield self._failed(Result(source=link, status="failed"), exc)
+            return
+        if not links:
+            self.warn(f"wx2post: warning: {link}: the album lists no articles")
+        for article_link in links:
+            yield self._link(article_link)
 
     def _link(self, link: str) -> Result:
         clean = clean_url(link)
+        if self.state.identity_of(clean) in self._done:
+            return _duplicate(clean)
+        if not self.force and not self.to_stdout and (written := self.state.up_to_date(clean)):
+            return self._unchanged(clean, written.path)  # no request at all
         if self._fetcher is not None and self._fetcher.seen(link):
-            self.warn(f"wx2post: {clean}: already converted in this run")
-            return Result(source=clean, status="skipped", reason="the same article was given twice")
-        return self._guarded(clean, lambda: draft_page(self.fetcher.fetch_article(link)))
+            return _duplicate(clean)
+        return self._guarded(clean, lambda: draft_page(self.fetcher.fetch_article(link)), clean)
 
-    def _guarded(self, source: str, make_draft: Callable[[], Draft]) -> Result:
+    def _unchanged(self, source: str, relpath: str) -> Result:
+        path = str(self.site / relpath)
+        if not self.to_stdout:
+            self.emit(path)
+        return Result(source=source, status="unchanged", post=path)
+
+    def _guarded(self, source: str, make_draft: Callable[[], Draft], input_key: str) -> Result:
         """Convert one article; every failure becomes a reported Result."""
         result = Result(source=source, status="failed")
         try:
-            self._convert_draft(make_draft(), result)
+            self._convert(make_draft(), result, input_key)
         except WxError as exc:
             self._failed(result, exc)
         except Exception as exc:  # a bug must not lose the rest of the batch
@@ -169,54 +278,161 @@ class Runner:
         self.warn(redact(f"wx2post: error: {result.source}: {exc.reason}"))
         return result
 
-    def _convert_draft(self, draft: Draft, result: Result) -> None:
+    # -- one article ---------------------------------------------------------------------
+
+    def _convert(self, draft: Draft, result: Result, input_key: str) -> None:
         article = draft.article
-        result.title = article.title
-        result.url = article.url
+        identity = article.identity
+        result.title, result.url = article.title, article.url
         result.date = article.published.isoformat() if article.published else ""
-        relpath = post_relpath_for(article, self.options)
+        if identity in self._done:
+            result.status, result.reason = "skipped", _duplicate(identity).reason
+            return
+        self._done.add(identity)
+        relpath = self._relpath(draft)
         replace = self.force
-        if not self.to_stdout:
+        if not (self.to_stdout or self.dry_run):
             target = safe_target(self.site, relpath)
             if target.exists() and not self.force:
                 # wx2post's own, unedited post may be regenerated (a re-run repairs images).
-                if not self.state.owns(article.identity, relpath, target.read_bytes()):
+                if not self.state.owns(identity, relpath, target.read_bytes()):
                     raise PostExists(f"{target} exists (use --force to overwrite)")
                 replace = True
-        conversion = finish_post(draft, self.options, self.store)
+        store = None if self.dry_run else self.store
+        conversion = finish_post(draft, self.options, store, relpath=relpath)
         self._count_images(conversion, result)
         if conversion.failed_images and self.strict_images:
             first = conversion.failed_images[0]
-            raise WxError(
-                f"{len(conversion.failed_images)} image(s) could not be saved "
-                f"(--strict-images), first: {first.error}"
-            )
+            count = len(conversion.failed_images)
+            raise WxError(f"{count} image(s) could not be saved (--strict-images), first: {first.error}")
         result.status = "converted"
         if self.to_stdout:
             self.emit(conversion.post.text)
             return
-        data = conversion.post.text.encode("utf-8")
         target = safe_target(self.site, relpath)
         result.post = str(target)
+        if self.dry_run:
+            self.emit(f"would write {target}")
+            return
+        data = conversion.post.text.encode("utf-8")
         if target.exists() and target.read_bytes() == data:
             result.status = "unchanged"
         else:
-            write_post(self.site, conversion.post, force=replace)
-        self.state.record(article.identity, relpath, data)
+            write_atomic(target, data, replace=replace)
+            self._written.append(identity)
+        self.state.record(identity, relpath, data, complete=not conversion.failed_images, input_key=input_key)
         self.emit(str(target))
+
+    def _relpath(self, draft: Draft) -> str:
+        """The post's path: as recorded for this article, else from the preset, made
+        distinct (and stable) when another article already has that name."""
+        article = draft.article
+        known = self.state.get(article.identity)
+        if known is not None:
+            return known.path
+        relpath = post_relpath_for(article, self.options)
+        owner = self.state.owner_of(relpath)
+        if owner is not None and owner != article.identity:
+            stem, dot, ext = relpath.rpartition(".")
+            suffix = article_slug_id(article.url, article.identity)
+            relpath = f"{stem}-{suffix}.{ext}" if dot else f"{relpath}-{suffix}"
+        return relpath
 
     def _count_images(self, conversion: Conversion, result: Result) -> None:
         result.images_saved = sum(1 for o in conversion.images if o.path is not None)
         result.images_failed = len(conversion.failed_images)
         result.warnings.extend(conversion.warnings)
 
+    # -- links between converted articles -----------------------------------------------
+
+    def _link_posts_written(self) -> None:
+        """Links to articles that are posts of this site now point at those posts."""
+        if not self._written or self.to_stdout or self.dry_run:
+            return
+        known = self.state.posts()
+        for identity in self._written:
+            written = self.state.get(identity)
+            if written is None:
+                continue
+            target = self.site / written.path
+            text = target.read_text(encoding="utf-8")
+            linked = link_known_posts(text, known, self.options.preset, own=identity)
+            if linked != text:
+                data = linked.encode("utf-8")
+                write_atomic(target, data)
+                self.state.record(identity, written.path, data, complete=written.complete)
+
     def status(self) -> ExitStatus:
-        converted = [r for r in self.results if r.status in ("converted", "unchanged")]
-        failed = [r for r in self.results if r.status == "failed"]
-        if any(r.kind == "verification" for r in failed):
+        converted = self.counts["converted"] + self.counts["unchanged"]
+        if self.stopped_by_verification:
             return ExitStatus.VERIFICATION
-        if failed and not converted:
+        if self.failures and not converted:
             return ExitStatus.FAILED
-        if failed or any(r.images_failed for r in converted):
+        if self.failures or self.partial:
             return ExitStatus.PARTIAL
         return ExitStatus.OK
+
+
+def _duplicate(source: str) -> Result:
+    return Result(source=source, status="skipped", reason="the same article was given twice")
+
+
+def _draft_result(item: _Pending) -> Draft:
+    outcome = item.future.result() if item.future is not None else _draft_in_worker(item.source)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _file_key(path: Path) -> str:
+    """A saved page as an input: its full path, size and modification time (cheap to check)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    if not path.is_file():
+        return ""
+    return f"file:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+_ARTICLE_LINK = re.compile(r"\]\((https://mp\.weixin\.qq\.com/s[^)\s]*)\)")
+
+
+def _keys(url: str) -> set[str]:
+    ident = article_id(url)
+    return {url, ident.key} if ident else {url}
+
+
+def link_known_posts(text: str, known: dict[str, str], preset: str, *, own: str = "") -> str:
+    """`[x](https://mp.weixin.qq.com/s?...)` -> a link to that article's post in this site.
+
+    Only the body is touched (front matter `source:` keeps the WeChat link).
+    """
+    if "mp.weixin.qq.com/s" not in text:
+        return text
+    by_key: dict[str, str] = {}
+    for identity, path in known.items():
+        if identity != own:
+            for key in _keys(identity):
+                by_key[key] = path
+    head, sep, body = text.partition("\n---\n")
+    if not sep:
+        head, body = "", text
+
+    def one(m: re.Match[str]) -> str:
+        url = m.group(1)
+        path = next((by_key[k] for k in _keys(url) if k in by_key), None)
+        return f"]({post_link(path, preset)})" if path else m.group(0)
+
+    return head + sep + _ARTICLE_LINK.sub(one, body)
+
+
+def post_link(relpath: str, preset: str) -> str:
+    """How each generator links to another post of the site."""
+    name = os.path.splitext(os.path.basename(relpath))[0]
+    if preset == "hugo":
+        bundle = os.path.dirname(relpath)
+        return '{{< ref "/' + bundle.removeprefix("content/") + '" >}}'
+    if preset == "hexo":
+        return "{% post_path " + name + " %}"
+    return "{% post_url " + name + " %}"

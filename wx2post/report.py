@@ -1,0 +1,101 @@
+"""What a run prints: results on standard output, everything else on standard error.
+
+- default: the path of each post written (or the post itself with --stdout);
+- `--json`: one JSON object per input (the schema is `Result`, documented in the README);
+- standard error: warnings and errors (unless --quiet), a progress line when it is a
+  terminal, and a summary at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import TextIO
+
+from .runner import Result, Runner
+from .urls import redact
+
+JSON_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
+
+
+def result_json(result: Result) -> str:
+    record = dataclasses.asdict(result)
+    record["warnings"] = [redact(w) for w in result.warnings]
+    record["reason"] = redact(result.reason)
+    return json.dumps(record, ensure_ascii=False, sort_keys=False)
+
+
+class Reporter:
+    def __init__(
+        self,
+        out: Callable[[str], None],
+        err: TextIO,
+        *,
+        as_json: bool = False,
+        quiet: bool = False,
+        verbose: bool = False,
+        progress: bool = False,
+    ) -> None:
+        self.out, self.err = out, err
+        self.as_json, self.quiet, self.verbose, self.progress = as_json, quiet, verbose, progress
+        self.seen = 0
+        self._line = False
+
+    # Runner callbacks ---------------------------------------------------------------
+    def emit(self, text: str) -> None:
+        """A post path or post text; with --json, the JSON record is the only result line."""
+        if not self.as_json:
+            self.out(text)
+
+    def warn(self, text: str) -> None:
+        is_error = "error:" in text
+        if self.quiet and not is_error:
+            return
+        self._clear()
+        print(redact(text), file=self.err)
+
+    def report(self, result: Result) -> None:
+        self.seen += 1
+        if self.as_json:
+            self.out(result_json(result))
+        if self.verbose:
+            self._clear()
+            detail = (
+                f" ({result.images_saved} images saved, {result.images_failed} failed)" if result.post else ""
+            )
+            print(f"wx2post: {result.status}: {result.source}{detail}", file=self.err)
+        if self.progress:
+            self._progress(result)
+
+    # Output helpers -----------------------------------------------------------------
+    def _progress(self, result: Result) -> None:
+        self.err.write(f"\r\x1b[Kwx2post: {self.seen} done, last {result.status}: {result.title[:40]}")
+        self.err.flush()
+        self._line = True
+
+    def _clear(self) -> None:
+        if self._line:
+            self.err.write("\r\x1b[K")
+            self._line = False
+
+    def summary(self, runner: Runner, skipped_files: int) -> None:
+        self._clear()
+        if self.seen < 2 or (self.quiet and not runner.failures):
+            return  # one article: its own line already said everything
+        c = runner.counts
+        parts = [f"{c['converted']} converted", f"{c['unchanged']} unchanged", f"{c['skipped']} skipped"]
+        if skipped_files:
+            parts.append(f"{skipped_files} other files ignored")
+        parts.append(f"{c['failed']} failed")
+        if runner.partial:
+            parts.append(f"{runner.partial} with missing images")
+        print("wx2post: " + ", ".join(parts), file=self.err)
+        for failure in runner.failures:
+            print(redact(f"  failed: {failure.source}: {failure.reason}"), file=self.err)
+        if runner.stopped_by_verification:
+            print(
+                "wx2post: stopped early: WeChat asked for a verification. Wait before trying again, "
+                "use a longer --delay, or save the pages from a browser and convert the files.",
+                file=self.err,
+            )

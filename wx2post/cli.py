@@ -18,17 +18,7 @@ from .report import Reporter
 from .runner import FetchSettings, Runner
 
 
-class _Group(click.Group):
-    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
-        # Ctrl-C: its own status, no traceback.
-        try:
-            return super().main(*args, **kwargs)
-        except KeyboardInterrupt:
-            click.echo("wx2post: interrupted", err=True)
-            sys.exit(ExitStatus.INTERRUPTED)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wx2post")
 def main() -> None:
     """Turn WeChat public-account articles (mp.weixin.qq.com) into blog posts."""
@@ -246,7 +236,13 @@ def convert(
             report=reporter.report,
             keep_results=False,
         )
-        status = runner.run(expand(inputs, input_file, counts))
+        try:
+            status = runner.run(expand(inputs, input_file, counts))
+        except KeyboardInterrupt:
+            # Posts are written whole or not at all; the state is saved: a re-run carries on.
+            reporter.summary(runner, counts.skipped)
+            click.echo("wx2post: interrupted", err=True)
+            sys.exit(ExitStatus.INTERRUPTED)
     except WxError as exc:  # a problem with the run itself (e.g. an unsafe --image-dir)
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:  # an unreadable --input-file

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -123,6 +124,7 @@ class Runner:
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._done: set[str] = set()  # identities converted in this run
+        self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
 
     # -- shared resources ------------------------------------------------------------
@@ -165,7 +167,7 @@ class Runner:
         if self.jobs == 1:
             return None  # drafted in this process when its turn comes
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
         return self._pool.submit(_draft_in_worker, source)
 
     # -- the run -----------------------------------------------------------------------
@@ -238,8 +240,8 @@ class Runner:
 
     def _link(self, link: str) -> Result:
         clean = clean_url(link)
-        if self.state.identity_of(clean) in self._done:
-            return _duplicate(clean)
+        if self.state.identity_of(clean) in self._done or _keys(clean) & self._done_keys:
+            return _duplicate(clean)  # converted already in this run: no request
         if not self.force and not self.to_stdout and (written := self.state.up_to_date(clean)):
             return self._unchanged(clean, written.path)  # no request at all
         if self._fetcher is not None and self._fetcher.seen(link):
@@ -289,6 +291,7 @@ class Runner:
             result.status, result.reason = "skipped", _duplicate(identity).reason
             return
         self._done.add(identity)
+        self._done_keys |= _keys(identity)
         relpath = self._relpath(draft)
         replace = self.force
         if not (self.to_stdout or self.dry_run):
@@ -371,6 +374,11 @@ class Runner:
         if self.failures or self.partial:
             return ExitStatus.PARTIAL
         return ExitStatus.OK
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is for the parent, which stops the run cleanly; workers only draft.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _duplicate(source: str) -> Result:

@@ -131,3 +131,18 @@ def test_liquid_lookalikes_in_code_build_and_print_literally(tmp_path: Path) -> 
     html = next((dest / "2022").rglob("index.html")).read_text(encoding="utf-8")
     assert "写法 {{ page.title }} 与 {% raw %} 和 {%endraw%}" in html
     assert "{% for x in y %}\n  {{ x }}\n{% endfor %}" in html
+
+
+def test_links_between_converted_posts_resolve(tmp_path: Path) -> None:
+    from .pages import article_url, raw_page
+
+    site = make_site(tmp_path / "site")
+    a = raw_page(tmp_path, 1, body=f"<p>见<a href='{article_url(2)}'>第二篇</a>。</p>")
+    b = raw_page(tmp_path, 2, title="第二篇 链接目标")
+    result = CliRunner().invoke(main, ["convert", str(a), str(b), "-o", str(site)])
+    assert result.exit_code == 0, result.stderr
+    dest = build(site)
+    pages = {p.read_text(encoding="utf-8") for p in (dest / "2022").rglob("index.html")}
+    first = next(p for p in pages if "第1篇文章" in p)
+    assert re.search(r'<a href="/blog/2022/05/03/[^"]+/">第二篇</a>', first), first
+    assert_resolves(dest, first, "/blog")

@@ -352,14 +352,14 @@ class Runner:
         """Links to articles that are posts of this site now point at those posts."""
         if not self._written or self.to_stdout or self.dry_run:
             return
-        known = self.state.posts()
+        index = post_index(self.state.posts())
         for identity in self._written:
             written = self.state.get(identity)
             if written is None:
                 continue
             target = self.site / written.path
             text = target.read_text(encoding="utf-8")
-            linked = link_known_posts(text, known, self.options.preset, own=identity)
+            linked = link_known_posts(text, index, self.options.preset, own=written.path)
             if linked != text:
                 data = linked.encode("utf-8")
                 write_atomic(target, data)
@@ -411,26 +411,27 @@ def _keys(url: str) -> set[str]:
     return {url, ident.key} if ident else {url}
 
 
-def link_known_posts(text: str, known: dict[str, str], preset: str, *, own: str = "") -> str:
+def post_index(known: dict[str, str]) -> dict[str, str]:
+    """Every key an article link may match (clean URL, biz:mid:idx) -> its post path."""
+    return {key: path for identity, path in known.items() for key in _keys(identity)}
+
+
+def link_known_posts(text: str, index: dict[str, str], preset: str, *, own: str = "") -> str:
     """`[x](https://mp.weixin.qq.com/s?...)` -> a link to that article's post in this site.
 
-    Only the body is touched (front matter `source:` keeps the WeChat link).
+    Only the body is touched (front matter `source:` keeps the WeChat link); a post
+    never links to itself.
     """
-    if "mp.weixin.qq.com/s" not in text:
-        return text
-    by_key: dict[str, str] = {}
-    for identity, path in known.items():
-        if identity != own:
-            for key in _keys(identity):
-                by_key[key] = path
     head, sep, body = text.partition("\n---\n")
     if not sep:
         head, body = "", text
+    if "](https://mp.weixin.qq.com/s" not in body:
+        return text
 
     def one(m: re.Match[str]) -> str:
         url = m.group(1)
-        path = next((by_key[k] for k in _keys(url) if k in by_key), None)
-        return f"]({post_link(path, preset)})" if path else m.group(0)
+        path = next((index[k] for k in _keys(url) if k in index), None)
+        return f"]({post_link(path, preset)})" if path and path != own else m.group(0)
 
     return head + sep + _ARTICLE_LINK.sub(one, body)
 

@@ -123,6 +123,7 @@ class Runner:
         self._store: ImageStore | None = None
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._files_planned = 0
         self._done: set[str] = set()  # identities converted in this run
         self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
@@ -164,8 +165,11 @@ class Runner:
         return self._fetcher
 
     def _submit(self, source: str) -> Future[Draft | BaseException] | None:
-        if self.jobs == 1:
-            return None  # drafted in this process when its turn comes
+        self._files_planned += 1
+        if self.jobs == 1 or self._files_planned == 1:
+            # Drafted in this process when its turn comes: one page is not worth
+            # starting workers for; with more, the workers are drafting ahead meanwhile.
+            return None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
         return self._pool.submit(_draft_in_worker, source)

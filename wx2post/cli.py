@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import config_option, loaded_front_matter, remember_site
 from .errors import ExitStatus, WxError
 from .images import ImageSettings, image_folder
+from .initcmd import init
 from .inputs import InputCounts, expand
 from .models import Options
 from .presets import PRESETS
@@ -35,7 +37,7 @@ def _size(value: str) -> int:
         raise click.BadParameter(f"{value!r} is not a size (e.g. 20M, 512K, 1048576)") from None
 
 
-@main.command()
+@main.command(context_settings={"auto_envvar_prefix": "WX2POST"})
 @click.argument("inputs", nargs=-1)
 @click.option(
     "-i",
@@ -62,8 +64,11 @@ def _size(value: str) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
+    is_eager=True,  # the config file in it sets the other options' defaults
+    callback=remember_site,
     help="The blog's folder (posts go below it).",
 )
+@config_option
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it.")
 @click.option("--force", is_flag=True, help="Overwrite a post that exists.")
 @click.option(
@@ -101,11 +106,16 @@ def _size(value: str) -> int:
     help="Save images into the site (local, the default) or keep clean remote URLs "
     "(remote, the default with --stdout).",
 )
-@click.option("--image-dir", default="postimg", show_default=True, help="Image folder, relative to the site.")
+@click.option(
+    "--image-dir",
+    default=None,
+    help="Image folder, relative to the site [default: postimg; hugo, hexo: beside each post].",
+)
 @click.option(
     "--image-prefix",
     default=None,
-    help="What the post writes before an image's file name [default: {{site.baseurl}}/<image-dir>/].",
+    help="What the post writes before an image's file name "
+    "[default: {{site.baseurl}}/<image-dir>/; hugo, hexo: nothing, beside the post].",
 )
 @click.option("--cover-as-header", is_flag=True, help="Save the article's cover and use it as `header-img`.")
 @click.option(
@@ -169,7 +179,7 @@ def convert(
     catalog: bool,
     no_attribution: bool,
     image_mode: str | None,
-    image_dir: str,
+    image_dir: str | None,
     image_prefix: str | None,
     cover_as_header: bool,
     image_jobs: int,
@@ -195,11 +205,9 @@ def convert(
         slug=slug_mode,
         attribution=not no_attribution,
         cover_as_header=cover_as_header,
+        extra_front_matter=loaded_front_matter(),
     )
-    folder = image_dir.strip("/") or "postimg"
-    images = ImageSettings(
-        folder=folder,
-        prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",
+    images = ImageSettings(  # folder and prefix: per post, from the preset (Runner.store_for)
         mode=image_mode or ("remote" if to_stdout or dry_run else "local"),
         jobs=image_jobs,
         max_size=_size(max_image_size),
@@ -220,7 +228,8 @@ def convert(
     )
     counts = InputCounts()
     try:
-        image_folder(site, folder)  # refuse a folder outside the site before any work
+        if image_dir is not None and image_dir.strip("/"):
+            image_folder(site, image_dir.strip("/"))  # refuse a folder outside the site before any work
         runner = Runner(
             site,
             options,
@@ -229,6 +238,8 @@ def convert(
             to_stdout=to_stdout,
             dry_run=dry_run,
             strict_images=strict_images,
+            image_dir=image_dir,
+            image_prefix=image_prefix,
             jobs=jobs or os.cpu_count() or 1,
             fetch=FetchSettings(delay=delay, base_url=mp_base_url, save_html=save_html, limit=limit),
             emit=reporter.emit,
@@ -249,3 +260,6 @@ def convert(
         raise click.UsageError(str(exc)) from exc
     reporter.summary(runner, counts.skipped)
     sys.exit(status)
+
+
+main.add_command(init)

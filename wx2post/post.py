@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from datetime import datetime
 from typing import Any
@@ -32,23 +33,59 @@ def build_post(
 ) -> Post:
     preset = get_preset(options.preset)
     when = article.published or fallback_date or datetime.now(BEIJING)
-    body = escape_template(body, preset.template)
-    body = _IMAGE_TOKEN_RE.sub(lambda m: image_refs[int(m.group(1))], body)
-    parts = [front_matter(article, options, preset, when)]
-    if options.attribution:
-        parts.append(attribution(article, preset))
-    parts.append(body)
-    text = "\n".join(p.rstrip("\n") + "\n" for p in parts if p)
-    return Post(relpath=post_relpath(article, options, preset, when), text=text, article=article)
+    note = attribution(article, preset) if options.attribution else ""
+    text = "\n".join(p.rstrip("\n") + "\n" for p in (note, body) if p)
+    # Hexo: no escape works both in code blocks and out; the post turns Nunjucks off instead.
+    nunjucks_off = preset.template == "nunjucks" and has_template_syntax(text, "nunjucks")
+    text = escape_template(text, preset.template)
+    text = _IMAGE_TOKEN_RE.sub(lambda m: image_refs[int(m.group(1))], text)
+    head = front_matter(article, options, preset, when, nunjucks_off=nunjucks_off)
+    return Post(
+        relpath=post_relpath(article, options, preset, when),
+        text=head + ("\n" + text if text else ""),
+        article=article,
+    )
 
 
-def front_matter(article: Article, options: Options, preset: Preset, when: datetime) -> str:
-    data: dict[str, Any] = {"layout": "post", "title": article.title or "Untitled"}
-    if preset.name == "hux" and article.summary:
-        data["subtitle"] = _one_line(article.summary)
-    data["date"] = when.astimezone(BEIJING).strftime(preset.date_format)
+# Keys [front_matter] may set although the preset writes them (constants, not article data).
+OVERRIDABLE_KEYS = frozenset({"layout", "draft"})
+# Keys wx2post fills from the article or from options: [front_matter] may not set them.
+MANAGED_KEYS = frozenset(
+    {"title", "subtitle", "description", "date", "author", "header-img", "catalog", "tags", "source"}
+    | {"account", "disableNunjucks"}
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+class _Plain(str):
+    """A string written as a plain YAML scalar when YAML allows (dates: no quotes)."""
+
+
+def _represent_plain(dumper: yaml.SafeDumper, value: _Plain) -> yaml.Node:
+    tag = dumper.resolve(yaml.ScalarNode, str(value), (True, False))
+    return dumper.represent_scalar(tag, str(value))
+
+
+_Dumper.add_representer(_Plain, _represent_plain)
+
+
+def front_matter(
+    article: Article, options: Options, preset: Preset, when: datetime, *, nunjucks_off: bool = False
+) -> str:
+    data: dict[str, Any] = {}
+    if preset.layout:
+        data["layout"] = preset.layout
+    data["title"] = article.title or "Untitled"
+    if preset.summary_field and article.summary:
+        data[preset.summary_field] = _one_line(article.summary)
+    data["date"] = _Plain(preset.format_date(when))
+    if preset.draft_field:
+        data["draft"] = False
     data["author"] = options.author
-    if preset.name == "hux":
+    if preset.theme_fields:
         data["header-img"] = options.header_img
         data["catalog"] = options.catalog
     data["tags"] = list(options.tags)
@@ -56,10 +93,20 @@ def front_matter(article: Article, options: Options, preset: Preset, when: datet
         data["source"] = article.url
     if article.account_name:
         data["account"] = article.account_name
+    if nunjucks_off:
+        data["disableNunjucks"] = True  # Hexo >= 5.2: {{ }} and {% %} print as they are
     for key, value in options.extra_front_matter.items():
-        data.setdefault(key, value)
-    dumped = yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1_000_000
+        if key in OVERRIDABLE_KEYS:
+            data[key] = value
+        else:
+            data.setdefault(key, value)
+    dumped = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
     )
     return f"---\n{dumped}---\n"
 
@@ -90,14 +137,83 @@ def attribution(article: Article, preset: Preset) -> str:
 def escape_template(body: str, template: str) -> str:
     """Make article text that looks like template syntax print literally.
 
-    Jekyll runs Liquid over posts: `{{` and `{%` in a code sample break the build.
-    Each is replaced by a Liquid expression printing it, which works in code blocks too.
+    liquid (Jekyll): `{{` and `{%` break the build; each becomes a Liquid expression
+    printing it, which works in code blocks too.
+    hugo: `{{<` and `{{%` open shortcodes, in code blocks too; see escape_hugo.
+    nunjucks (Hexo): returned as is; build_post writes `disableNunjucks: true` instead
+    (see has_template_syntax), the only way that keeps code blocks and text both literal.
     """
     if template == "liquid":
         if "{{" not in body and "{%" not in body:
             return body
         return re.sub(r"\{\{|\{%", lambda m: '{{ "' + m.group(0) + '" }}', body)
+    if template == "hugo":
+        return escape_hugo(body)
     return body
+
+
+_TEMPLATE_OPENERS = {
+    "liquid": re.compile(r"\{[{%]"),
+    "hugo": re.compile(r"\{\{[<%]"),
+    "nunjucks": re.compile(r"\{[{%#]"),
+}
+
+
+def has_template_syntax(text: str, template: str) -> bool:
+    """Whether `text` holds something the template engine would read (`{{`, `{%`, ...)."""
+    pattern = _TEMPLATE_OPENERS.get(template)
+    return bool(pattern and pattern.search(text))
+
+
+_HUGO_OPEN = re.compile(r"\{\{([<%])")
+
+
+def escape_hugo(text: str) -> str:
+    """Make `{{<` and `{{%` print literally in a Hugo page (pure, byte-exact after Hugo).
+
+    Hugo reads shortcodes before Markdown, in code blocks too. Its documented escape
+    is a comment inside the delimiters: `{{</* x */>}}` prints `{{< x >}}` (the same
+    with `%`): Hugo drops `/*` and `*/` and keeps everything else verbatim. So each
+    `{{<` gets `/*` after it and `*/` before the next `>}}`, and what Markdown then
+    reads is exactly the original text. With no `>}}` anywhere after it, the comment
+    runs to the end of the text and closes inside an HTML comment (invisible:
+    `<!-- >}} -->`, or `<!-- raw HTML omitted -->` under Hugo's default
+    `unsafe = false`).
+    """
+    if "{{<" not in text and "{{%" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while m := _HUGO_OPEN.search(text, pos):
+        close = ">}}" if m.group(1) == "<" else "%}}"
+        end = text.find(close, m.end())
+        out.append(text[pos : m.end()] + "/*")
+        if end < 0:
+            out.append(text[m.end() :].rstrip("\n") + "\n\n<!-- */" + close + " -->\n")
+            return "".join(out)
+        out.append(text[m.end() : end] + "*/" + close)
+        pos = end + len(close)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_HUGO_COMMENT = re.compile(r"\{\{</\*.*?\*/>\}\}|\{\{%/\*.*?\*/%\}\}", re.S)
+
+
+def link_allowed(text: str, pos: int, preset: str) -> bool:
+    """Whether generator syntax inserted at `pos` of a finished post would be read.
+
+    False inside what escape_hugo commented out (Hugo prints it verbatim) and anywhere
+    in a Hexo post written with `disableNunjucks: true`. Liquid escapes are per
+    character pair, so a Jekyll post accepts template syntax anywhere.
+    """
+    p = get_preset(preset)
+    if p.template == "nunjucks":
+        head = text.split("\n---\n", 1)[0]
+        return not re.search(r"^disableNunjucks: true$", head, re.M)
+    if p.template == "hugo":
+        return not any(m.start() < pos < m.end() for m in _HUGO_COMMENT.finditer(text))
+    return True
 
 
 def post_relpath_for(article: Article, options: Options) -> str:
@@ -115,3 +231,19 @@ def post_relpath(article: Article, options: Options, preset: Preset, when: datet
     if preset.filename == "bundle":
         return f"{preset.posts_dir}/{fit_bytes('', slug, '')}/index.md"
     return f"{preset.posts_dir}/{fit_bytes('', slug, '.md')}"
+
+
+def distinct_relpath(relpath: str, preset: str, suffix: str) -> str:
+    """`relpath` made distinct with `-<suffix>` on the slug (pure).
+
+    `_posts/2022-05-03-x.md` -> `_posts/2022-05-03-x-<suffix>.md`; a Hugo bundle
+    renames its folder (`content/posts/x-<suffix>/index.md`), so the images that go
+    beside the post (Preset.image_folder) follow it, as does Hexo's asset folder.
+    """
+    p = get_preset(preset)
+    folder, name = posixpath.split(relpath)
+    if p.filename == "bundle" and name == "index.md":
+        parent, slug = posixpath.split(folder)
+        return posixpath.join(parent, fit_bytes("", slug, f"-{suffix}"), name)
+    stem, ext = posixpath.splitext(name)
+    return posixpath.join(folder, fit_bytes("", stem, f"-{suffix}{ext}"))

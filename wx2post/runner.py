@@ -8,6 +8,7 @@ writing and the site's state stay in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -23,7 +24,8 @@ from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target, write_atomic
-from .post import post_relpath_for
+from .post import distinct_relpath, link_allowed, post_relpath_for
+from .presets import image_location
 from .slug import article_slug_id
 from .state import SiteState
 from .store import ImageStore
@@ -96,6 +98,8 @@ class Runner:
         to_stdout: bool = False,
         dry_run: bool = False,
         strict_images: bool = False,
+        image_dir: str | None = None,
+        image_prefix: str | None = None,
         jobs: int = 1,
         fetch: FetchSettings | None = None,
         emit: Say = _quiet,
@@ -106,6 +110,7 @@ class Runner:
         self.site = site
         self.options = options
         self.image_settings = images
+        self.image_dir, self.image_prefix = image_dir, image_prefix  # the user's; None: the preset's
         self.force = force
         self.to_stdout = to_stdout
         self.dry_run = dry_run
@@ -149,11 +154,18 @@ class Runner:
             self._fetcher.close()
             self._fetcher = None
 
-    @property
-    def store(self) -> ImageStore:
-        if self._store is None:
-            self._store = ImageStore(self.site, self.image_settings)
-        return self._store
+    def store_for(self, relpath: str) -> ImageStore:
+        """The image store for the post at `relpath`: one for the whole run while posts
+        share an image folder (hux, jekyll, any --image-dir), a new one for each post
+        that keeps its images beside it (a hugo bundle, a hexo asset folder)."""
+        folder, prefix = image_location(self.options.preset, relpath, self.image_dir, self.image_prefix)
+        store = self._store
+        if store is None or (store.settings.folder, store.settings.prefix) != (folder, prefix):
+            if store is not None:
+                store.close()
+            settings = dataclasses.replace(self.image_settings, folder=folder, prefix=prefix)
+            self._store = store = ImageStore(self.site, settings)
+        return store
 
     @property
     def fetcher(self) -> PageFetcher:
@@ -305,7 +317,7 @@ class Runner:
                 if not self.state.owns(identity, relpath, target.read_bytes()):
                     raise PostExists(f"{target} exists (use --force to overwrite)")
                 replace = True
-        store = None if self.dry_run else self.store
+        store = None if self.dry_run else self.store_for(relpath)
         conversion = finish_post(draft, self.options, store, relpath=relpath)
         self._count_images(conversion, result)
         if conversion.failed_images and self.strict_images:
@@ -340,9 +352,8 @@ class Runner:
         relpath = post_relpath_for(article, self.options)
         owner = self.state.owner_of(relpath)
         if owner is not None and owner != article.identity:
-            stem, dot, ext = relpath.rpartition(".")
             suffix = article_slug_id(article.url, article.identity)
-            relpath = f"{stem}-{suffix}.{ext}" if dot else f"{relpath}-{suffix}"
+            relpath = distinct_relpath(relpath, self.options.preset, suffix)
         return relpath
 
     def _count_images(self, conversion: Conversion, result: Result) -> None:
@@ -432,10 +443,14 @@ def link_known_posts(text: str, index: dict[str, str], preset: str, *, own: str 
     if "](https://mp.weixin.qq.com/s" not in body:
         return text
 
+    offset = len(head) + len(sep)
+
     def one(m: re.Match[str]) -> str:
         url = m.group(1)
         path = next((index[k] for k in _keys(url) if k in index), None)
-        return f"]({post_link(path, preset)})" if path and path != own else m.group(0)
+        if path is None or path == own or not link_allowed(text, offset + m.start(), preset):
+            return m.group(0)  # template text would print literally there: keep the WeChat link
+        return f"]({post_link(path, preset)})"
 
     return head + sep + _ARTICLE_LINK.sub(one, body)
 

@@ -121,6 +121,7 @@ def test_find_config(tmp_path: Path) -> None:
 
 def test_every_key_is_an_option_of_convert() -> None:
     params = {p.name: p for p in convert.params}
+    ctx = click.Context(convert)
     for key in KEYS:
         assert key.param in params, key.name
         param = params[key.param]
@@ -129,7 +130,8 @@ def test_every_key_is_an_option_of_convert() -> None:
             assert set(key.choices) == set(param.type.choices), key.name
         if key.default is not None and key.name not in ("tags",):
             expected = (not key.default) if key.invert else key.default
-            assert param.default == expected, key.name
+            # get_default: click 8.5 keeps an unset flag default as a sentinel
+            assert param.get_default(ctx) == expected, key.name
     assert envvar("slug") == "WX2POST_SLUG_MODE"
     assert envvar("images") == "WX2POST_IMAGE_MODE"
 

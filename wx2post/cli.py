@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .config import config_option, loaded_front_matter, remember_site
 from .errors import ExitStatus, WxError
+from .fixcmd import fix
 from .images import ImageSettings, image_folder
 from .initcmd import init
 from .inputs import InputCounts, expand
@@ -263,3 +264,4 @@ def convert(
 
 
 main.add_command(init)
+main.add_command(fix)

@@ -1,0 +1,187 @@
+"""`wx2post fix`: parse options, run `fix.Fixer` over the posts, print the report, set the exit status.
+
+Registered on the main group by cli.py (`main.add_command(fix)`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import ExitStatus, WxError
+from .fetch import PageFetcher, resolve_base_url
+from .fix import ArticleFetcher, Fixer, FixSettings, Localiser, diff, find_posts, report, summary
+from .images import ImageSettings, image_folder
+from .presets import PRESETS, get_preset
+from .store import ImageStore
+
+
+def open_store(site: Path, settings: ImageSettings) -> Localiser:
+    """The image store for one site (a seam for tests that serve the CDN locally)."""
+    return ImageStore(site, settings)
+
+
+def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
+    return PageFetcher(base_url=base_url, delay=delay, jitter=delay / 3)
+
+
+def _size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = value.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size (e.g. 20M, 512K, 1048576)") from None
+
+
+@click.command("fix")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, file_okay=True)
+)
+@click.option("--write", is_flag=True, help="Apply the repairs (default: report what would change).")
+@click.option("--diff", "show_diff", is_flag=True, help="Show each post's changes as a unified diff.")
+@click.option("--no-backup", is_flag=True, help="With --write, keep no `.<post>.bak` copy.")
+@click.option("--all", "all_posts", is_flag=True, help="Also repair posts that are not WeChat reposts.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per post on standard output.")
+@click.option(
+    "--refetch",
+    is_flag=True,
+    help="Restore missing images from the post's source article on mp.weixin.qq.com (with --write).",
+)
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The blog's folder [default: the parent of the post's `_posts`, or the folder with _config.yml].",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(PRESETS)),
+    default="hux",
+    show_default=True,
+    help="The blog's format (hux/jekyll: text Liquid would run is escaped; others: left as is).",
+)
+@click.option(
+    "--images",
+    "image_mode",
+    type=click.Choice(["local", "remote"]),
+    default="local",
+    show_default=True,
+    help="Store hot-linked WeChat images in the site (local) or leave them remote, cleaned.",
+)
+@click.option("--image-dir", default="postimg", show_default=True, help="Image folder, relative to the site.")
+@click.option(
+    "--image-prefix",
+    default=None,
+    help="What the post writes before an image's file name [default: {{site.baseurl}}/<image-dir>/].",
+)
+@click.option(
+    "--image-jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel image downloads."
+)
+@click.option(
+    "--max-image-size",
+    default="20M",
+    show_default=True,
+    help="Largest image accepted (bytes, or K/M suffix).",
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Allow image downloads from loopback/private networks (a local mirror).",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=3.0,
+    show_default=True,
+    help="Seconds between two article fetches with --refetch (with jitter; none before the first).",
+)
+@click.option(
+    "--mp-base-url",
+    envvar="WX2POST_MP_BASE_URL",
+    default=None,
+    show_envvar=True,
+    help="Fetch pages from this mirror or proxy instead of https://mp.weixin.qq.com.",
+)
+def fix(
+    paths: tuple[Path, ...],
+    write: bool,
+    show_diff: bool,
+    no_backup: bool,
+    all_posts: bool,
+    as_json: bool,
+    refetch: bool,
+    site: Path | None,
+    preset: str,
+    image_mode: str,
+    image_dir: str,
+    image_prefix: str | None,
+    image_jobs: int,
+    max_image_size: str,
+    allow_private_addresses: bool,
+    delay: float,
+    mp_base_url: str | None,
+) -> None:
+    """Repair posts already in a blog: clean links, store hot-linked images, relink or
+    restore missing ones, drop pasted WeChat chrome, fix Markdown defects.
+
+    PATHS are post files or folders of them (a site folder: its `_posts`). Nothing is
+    written without --write; the report says, post by post, what would change.
+    """
+    folder = image_dir.strip("/") or "postimg"
+    images = ImageSettings(
+        folder=folder,
+        prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",
+        mode=image_mode,
+        jobs=image_jobs,
+        max_size=_size(max_image_size),
+        allow_private=allow_private_addresses,
+    )
+    try:
+        image_folder(Path("."), folder)  # refuse a folder outside the site before any work
+        if refetch:
+            resolve_base_url(mp_base_url)
+    except WxError as exc:
+        raise click.UsageError(str(exc)) from exc
+    settings = FixSettings(
+        write=write,
+        backup=not no_backup,
+        all_posts=all_posts,
+        refetch=refetch,
+        site=site,
+        images=images,
+        template=get_preset(preset).template,
+    )
+    posts = find_posts(paths)
+    if not posts:
+        click.echo(
+            "wx2post: error: no posts (Markdown files) found in " + ", ".join(map(str, paths)), err=True
+        )
+        sys.exit(ExitStatus.FAILED)
+    fixer = Fixer(
+        settings,
+        open_store=lambda s, i: open_store(s, i),
+        open_fetcher=lambda: open_fetcher(mp_base_url, delay),
+    )
+    with fixer:
+        for post in posts:
+            result = fixer.fix(post)
+            if as_json:
+                record = result.record()
+                if show_diff:
+                    record["diff"] = diff(result)
+                click.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                click.echo(report(result))
+                if show_diff and result.status == "changed":
+                    click.echo(diff(result), nl=False)
+            if result.status == "failed":
+                click.echo(f"wx2post: error: {post}: {result.reason}", err=True)
+    if not as_json:
+        click.echo(summary(fixer.results, write))
+    sys.exit(fixer.status())

@@ -218,7 +218,7 @@ def convert(
         raise click.UsageError("give at least one page, folder or link (or --input-file)")
     if to_stdout and as_json:
         raise click.UsageError("--stdout and --json both write to standard output: choose one")
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     reporter = Reporter(
         lambda text: click.echo(text, nl=not (to_stdout and not as_json)),
         err,

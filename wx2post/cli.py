@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cliopts import fetch_options, image_download_options, parse_size
 from .config import config_option, loaded_front_matter, remember_site
 from .errors import ExitStatus, WxError
 from .fixcmd import fix
@@ -25,17 +26,6 @@ from .runner import FetchSettings, Runner
 @click.version_option(__version__, prog_name="wx2post")
 def main() -> None:
     """Turn WeChat public-account articles (mp.weixin.qq.com) into blog posts."""
-
-
-def _size(value: str) -> int:
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
-    text = value.strip().lower().removesuffix("b").removesuffix("i")
-    try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size (e.g. 20M, 512K, 1048576)") from None
 
 
 @main.command(context_settings={"auto_envvar_prefix": "WX2POST"})
@@ -120,31 +110,12 @@ def _size(value: str) -> int:
 )
 @click.option("--cover-as-header", is_flag=True, help="Save the article's cover and use it as `header-img`.")
 @click.option(
-    "--image-jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel image downloads."
-)
-@click.option(
-    "--max-image-size",
-    default="20M",
-    show_default=True,
-    help="Largest image accepted (bytes, or K/M suffix).",
-)
-@click.option(
     "--strict-images",
     is_flag=True,
     help="An image that cannot be saved makes the article fail (no post written).",
 )
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow image downloads from loopback/private networks (a local mirror).",
-)
-@click.option(
-    "--delay",
-    type=click.FloatRange(0),
-    default=3.0,
-    show_default=True,
-    help="Seconds between two article fetches (with jitter; none before the first).",
-)
+@image_download_options
+@fetch_options("Seconds between two article fetches (with jitter; none before the first).")
 @click.option(
     "--save-html",
     type=click.Path(file_okay=False, path_type=Path),
@@ -153,13 +124,6 @@ def _size(value: str) -> int:
 )
 @click.option(
     "--limit", type=click.IntRange(0), default=None, help="Albums: convert only the newest N articles."
-)
-@click.option(
-    "--mp-base-url",
-    envvar="WX2POST_MP_BASE_URL",
-    default=None,
-    show_envvar=True,
-    help="Fetch pages from this mirror or proxy instead of https://mp.weixin.qq.com.",
 )
 def convert(
     inputs: tuple[str, ...],
@@ -211,7 +175,7 @@ def convert(
     images = ImageSettings(  # folder and prefix: per post, from the preset (Runner.store_for)
         mode=image_mode or ("remote" if to_stdout or dry_run else "local"),
         jobs=image_jobs,
-        max_size=_size(max_image_size),
+        max_size=parse_size(max_image_size),
         allow_private=allow_private_addresses,
     )
     if not inputs and input_file is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .cliopts import fetch_options, image_download_options, parse_size
 from .errors import ExitStatus, WxError
 from .fetch import PageFetcher, resolve_base_url
 from .fix import ArticleFetcher, Fixer, FixSettings, Localiser, diff, find_posts, report, summary
@@ -26,17 +27,6 @@ def open_store(site: Path, settings: ImageSettings) -> Localiser:
 
 def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
     return PageFetcher(base_url=base_url, delay=delay, jitter=delay / 3)
-
-
-def _size(value: str) -> int:
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
-    text = value.strip().lower().removesuffix("b").removesuffix("i")
-    try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size (e.g. 20M, 512K, 1048576)") from None
 
 
 @click.command("fix")
@@ -80,34 +70,8 @@ def _size(value: str) -> int:
     default=None,
     help="What the post writes before an image's file name [default: {{site.baseurl}}/<image-dir>/].",
 )
-@click.option(
-    "--image-jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel image downloads."
-)
-@click.option(
-    "--max-image-size",
-    default="20M",
-    show_default=True,
-    help="Largest image accepted (bytes, or K/M suffix).",
-)
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow image downloads from loopback/private networks (a local mirror).",
-)
-@click.option(
-    "--delay",
-    type=click.FloatRange(0),
-    default=3.0,
-    show_default=True,
-    help="Seconds between two article fetches with --refetch (with jitter; none before the first).",
-)
-@click.option(
-    "--mp-base-url",
-    envvar="WX2POST_MP_BASE_URL",
-    default=None,
-    show_envvar=True,
-    help="Fetch pages from this mirror or proxy instead of https://mp.weixin.qq.com.",
-)
+@image_download_options
+@fetch_options("Seconds between two article fetches with --refetch (with jitter; none before the first).")
 def fix(
     paths: tuple[Path, ...],
     write: bool,
@@ -139,7 +103,7 @@ def fix(
         prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",
         mode=image_mode,
         jobs=image_jobs,
-        max_size=_size(max_image_size),
+        max_size=parse_size(max_image_size),
         allow_private=allow_private_addresses,
     )
     try:

@@ -22,7 +22,6 @@ import logging
 import os
 import random
 import re
-import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from .album import PAGE_SIZE, AlbumItem, newest_first_so_far, oldest_first, parse_album_json
 from .errors import FailurePage, FetchError, InputError, NotAnArticle, VerificationRequired, WxError
 from .failures import failure_for
+from .files import write_atomic
 from .parse import parse_page
 from .sources import MAX_PAGE_BYTES, PageSource, decode_page
 from .urls import ArticleId, album_url, article_id, clean_article_url, redact
@@ -202,7 +202,7 @@ class PageFetcher:
             self._cache[long.key] = entry
         if self.save_html is not None:
             target = self.save_html / html_name(long if long and long.biz else ident)
-            _write_atomic(target, raw)
+            write_atomic(target, raw)
             log.info("saved %s as %s", url, target)
         return PageSource(html=html, origin=url)
 
@@ -435,19 +435,3 @@ def _retry_after(value: str) -> float | None:
             return None
         seconds = when.timestamp() - time.time()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and a rename: never a half page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wx2post-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -46,9 +46,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import yaml
 
 from .errors import ExitStatus, VerificationRequired, WxError
+from .files import write_atomic
 from .images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_folder, image_stem, wechat_image_id
 from .models import ImageRef
-from .pipeline import draft_page, write_atomic
+from .pipeline import draft_page
 from .post import escape_template
 from .sources import PageSource
 from .urls import CREDENTIAL_PARAMS, article_id, clean_image_url, clean_url, is_wechat_host, is_wechat_image

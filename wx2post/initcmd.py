@@ -8,7 +8,7 @@ import click
 
 from .config import CONFIG_NAME, render_config
 from .errors import PostExists
-from .pipeline import write_atomic
+from .files import write_atomic
 from .presets import PRESETS
 
 

@@ -1,22 +1,20 @@
-"""Convert one source end to end; the only writer of posts.
+"""One article through the stages (the runner writes the result, atomically, with files.py).
 
 draft_page:  parse -> clean -> render (pure, CPU-bound: may run in a worker process)
-images:      ImageStore.localise (I/O: export copies, the image folder, the network)
-finish_post: front matter, references, file name (pure)
-write_post:  atomic write inside the site
+finish_post: images (ImageStore: export copies, the image folder, the network),
+             then front matter, references and file name (pure)
+safe_target: where a post may be written (never outside the site)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .clean import clean_body
-from .errors import PostExists, UnsafePath
+from .errors import UnsafePath
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_page
@@ -107,42 +105,3 @@ def safe_target(site: Path, relpath: str) -> Path:
     if root != target and root not in target.parents:
         raise UnsafePath(f"refusing to write outside the site folder: {relpath!r}")
     return target
-
-
-def write_post(site: Path, post: Post, *, force: bool = False) -> Path:
-    """Write atomically: a temporary file in the same folder, then a rename.
-
-    Without `force` an existing post is never replaced, even by a racing run:
-    the final step is a hard link, which fails if the name exists.
-    """
-    target = safe_target(site, post.relpath)
-    if target.exists() and not force:
-        raise PostExists(f"{target} exists (use --force to overwrite)")
-    write_atomic(target, post.text.encode("utf-8"), replace=force)
-    return target
-
-
-def write_atomic(target: Path, data: bytes, *, replace: bool = True) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".wx2post-", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if replace:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise PostExists(f"{target} exists (use --force to overwrite)") from None
-            except OSError:  # file systems without hard links
-                if target.exists():
-                    raise PostExists(f"{target} exists (use --force to overwrite)") from None
-                os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

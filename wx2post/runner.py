@@ -20,10 +20,11 @@ from pathlib import Path
 
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
 from .fetch import PageFetcher
+from .files import write_atomic
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
-from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target, write_atomic
+from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target
 from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
 from .slug import article_slug_id

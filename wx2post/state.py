@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .pipeline import write_atomic
+from .files import write_atomic
 
 STATE_FILE = ".wx2post/posts.json"
 

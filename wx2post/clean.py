@@ -17,6 +17,7 @@ from .models import Article, ImageRef
 from .urls import clean_image_url, clean_url, clean_urls_in_text, is_wechat_image
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
 _BG_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
 # Elements that are never article content.
 _DROP_TAGS = (
@@ -79,6 +80,13 @@ _CHROME_TEXT = (
     "轻触阅读原文",
     "向上滑动看下一个",
 )
+# Elements with a class or an id, picked in C: most of a body has neither.
+_WITH_CLASS_OR_ID = etree.XPath("descendant-or-self::*[@class or @id]")
+_EMBED_TAGS = frozenset(
+    ("mpvoice", "mp-common-mpaudio", "qqmusic", "iframe", "mpvideo", "mp-common-videosnap")
+    + ("mp-miniprogram", "mp-common-miniprogram", "mp-common-profile", "mpprofile")
+)
+_EMBED_CLASS_HINT = re.compile("js_editor_audio|qqmusic_area|video_iframe|weapp_|mp_profile_iframe")
 _CODE_LANG = re.compile(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
 
 
@@ -119,7 +127,10 @@ def drop_chrome(body: HtmlElement) -> None:
     doomed = []
     text = body.text_content()
     has_phrase = any(p in text for p in _CHROME_TEXT) or ("微信号" in text and "功能介绍" in text)
-    for el in body.iter():
+    # Without a chrome phrase in the text only classes and ids can mark chrome:
+    # the elements that have neither (most of a body) are skipped in C.
+    candidates = body.iter() if has_phrase else _WITH_CLASS_OR_ID(body)
+    for el in candidates:
         if not isinstance(el.tag, str):
             continue
         cls = el.get("class")
@@ -187,7 +198,7 @@ def _is_alone(el: HtmlElement) -> bool:
 def embeds_to_links(body: HtmlElement, article_url: str) -> None:
     """Audio, video, music, mini-program and account cards become one readable line."""
     for el in list(body.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None:
+        if not isinstance(el.tag, str) or el.getparent() is None or not _may_be_embed(el):
             continue
         line = _embed_line(el, article_url)
         if line is not None:
@@ -199,6 +210,12 @@ def embeds_to_links(body: HtmlElement, article_url: str) -> None:
             else:
                 p.text = label
             _replace(el, p)
+
+
+def _may_be_embed(el: HtmlElement) -> bool:
+    # A cheap test that every element _embed_line would take passes: its tag or
+    # a substring of its class. Most of a body is plain <p>, <section>, <span>.
+    return el.tag.lower() in _EMBED_TAGS or bool(_EMBED_CLASS_HINT.search(el.get("class", "")))
 
 
 def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
@@ -311,10 +328,22 @@ def clean_links(body: HtmlElement) -> None:
 def normalise_text(body: HtmlElement) -> None:
     """Zero-width characters out, `&nbsp;` to a plain space, URLs written as text cleaned."""
     for el in body.iter():
-        if el.text:
-            el.text = clean_urls_in_text(ZERO_WIDTH.sub("", el.text).replace("\u00a0", " "))
-        if el.tail:
-            el.tail = clean_urls_in_text(ZERO_WIDTH.sub("", el.tail).replace("\u00a0", " "))
+        text = el.text
+        if text:
+            new = _normalised(text)
+            if new != text:  # most text is unchanged: no write
+                el.text = new
+        tail = el.tail
+        if tail:
+            new = _normalised(tail)
+            if new != tail:
+                el.tail = new
+
+
+def _normalised(text: str) -> str:
+    if "//" not in text and not _SPECIAL_SPACE.search(text):
+        return text  # the common case, found with one search instead of three passes
+    return clean_urls_in_text(ZERO_WIDTH.sub("", text).replace("\u00a0", " "))
 
 
 def _remove_keep_tail(el: HtmlElement) -> None:

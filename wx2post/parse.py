@@ -34,6 +34,7 @@ from .jsvars import (
     top_level_items,
 )
 from .models import BEIJING, PAGE_KINDS, Article
+from .sources import SMALL_PAGE_CHARS, PageSource, PageText
 from .urls import clean_image_url, clean_url
 
 # Data blocks whose object keys (`title: JsDecode('...')`) are metadata.
@@ -44,48 +45,115 @@ _DATE_TEXT = re.compile(
     r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 )
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_XML_SPACE = re.compile("[ \t\r\n]+")
+# lxml.html's own parser picks each element's Python class in a Python callback,
+# run for every element object made (clean and render make one per element, 5-10%
+# of their time); form controls get classes of their own that nothing here uses.
+# This one makes every element an HtmlElement, chosen in C.
+_PARSER = etree.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
+_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
+_CLASS_CANDIDATES = etree.XPath("descendant-or-self::*[contains(@class, $name)]")
 
 
 def parse_page(html: str, origin: str = "") -> Article:
     """Parse a whole page. Raises FailurePage, NotAnArticle or InputError."""
+    return parse_text(PageText(html), origin)
+
+
+def parse_source(page: PageSource) -> Article:
+    """`parse_page(page.html, page.origin)`, without decoding a big UTF-8 page whole.
+
+    A page from sources.read_page is scanned as bytes: only the markup around
+    its scripts and the scripts holding metadata are decoded.
+    """
+    return parse_text(page.page_text(), page.origin)
+
+
+def parse_text(page: PageText, origin: str = "") -> Article:
+    """Parse a page given as PageText (a str, or a big UTF-8 page's bytes)."""
     try:
-        doc = lxml.html.document_fromstring(without_scripts(html))
+        doc = lxml.html.document_fromstring(without_scripts(page), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"not an HTML page ({exc})", source=origin) from exc
-    data = _data_blocks(html)
+    dom = Dom(doc)
+    data = _data_blocks(page)
     article = Article(origin=origin)
-    _read_metadata(article, metadata_scripts(html), data, doc)
-    body = find_body(doc)
+    _read_metadata(article, metadata_scripts(page), data, dom)
+    body = find_body(doc, dom)
     if article.kind == "picture":
-        body = picture_body(html, data, body)
+        body = picture_body(page, data, body)
     elif article.kind == "text":
-        body = text_body(html, data, body)
-    elif doc.get_element_by_id("js_share_notice", None) is not None:
-        body = share_body(html, doc, article)
+        body = text_body(page, data, body)
+    elif dom.by_id("js_share_notice") is not None:
+        body = share_body(page, dom, article)
     if body is None or is_empty(body):
-        failure = failure_for(_visible_text(doc) + _failure_hints(html), source=origin)
+        failure = failure_for(_visible_text(doc) + _failure_hints(page), source=origin)
         if failure is not None:
             raise failure
-        if not looks_like_wechat(html):
+        if not looks_like_wechat(page):
             raise NotAnArticle("not a WeChat article page", source=origin)
         raise NotAnArticle("the page holds no article text (an empty or unsupported page)", source=origin)
-    if not looks_like_wechat(html):
+    if not looks_like_wechat(page):
         raise NotAnArticle("not a WeChat article page", source=origin)
     article.content = body
     return article
 
 
-def looks_like_wechat(html: str) -> bool:
-    head = html[:400_000]
+def looks_like_wechat(page: PageText) -> bool:
     markers = ("js_content", "rich_media", "mp.weixin.qq.com", "mmbiz.qpic.cn", "msg_title")
-    return any(m in head for m in markers) or any(m in html for m in markers)
+    # Markers sit in the first few hundred KB of a real page: look there first.
+    return any(page.find(m, 0, 400_000) >= 0 for m in markers) or any(page.find(m) >= 0 for m in markers)
 
 
-def find_body(doc: HtmlElement) -> HtmlElement | None:
+class Dom:
+    """The parsed page, with the lookups metadata makes in it gathered once.
+
+    lxml's get_element_by_id and iterfind walk the whole tree on every call, and
+    the metadata cascade makes a dozen of them on a tree of thousands of elements.
+    """
+
+    def __init__(self, doc: HtmlElement) -> None:
+        self.doc = doc
+        self._ids: dict[str, HtmlElement] | None = None
+        self._metas: list[HtmlElement] | None = None
+
+    def by_id(self, id_: str) -> HtmlElement | None:
+        """`doc.get_element_by_id(id_, None)`: the first element with that id."""
+        if self._ids is None:
+            self._ids = {}
+            for el in _WITH_ID(self.doc):
+                self._ids.setdefault(el.get("id"), el)
+        return self._ids.get(id_)
+
+    def by_class(self, name: str) -> list[HtmlElement]:
+        """`doc.find_class(name)`. Its XPath normalises every class attribute of
+        the page (2 ms on a big page); a plain substring test picks the few
+        candidates, and their class tokens (split at XML white space) decide."""
+        return [
+            el for el in _CLASS_CANDIDATES(self.doc, name=name) if name in _XML_SPACE.split(el.get("class"))
+        ]
+
+    def metas(self) -> list[HtmlElement]:
+        """Every `<meta>`, in document order."""
+        if self._metas is None:
+            self._metas = list(self.doc.iter("meta"))
+        return self._metas
+
+
+def find_body(doc: HtmlElement, dom: Dom | None = None) -> HtmlElement | None:
     """The article body: `#js_content`, or `.rich_media_content` on old/re-serialised pages."""
-    body = doc.get_element_by_id("js_content", None)
+    dom = dom or Dom(doc)
+    body = dom.by_id("js_content")
     if body is None:
-        found = doc.find_class("rich_media_content")
+        found = dom.by_class("rich_media_content")
         body = found[0] if found else None
     return body
 
@@ -110,43 +178,46 @@ def _visible_text(doc: HtmlElement) -> str:
     return " ".join(parts)
 
 
-def _failure_hints(html: str) -> str:
+def _failure_hints(page: PageText) -> str:
     # The verification redirect and account migration show up in script or URLs only.
-    return " ".join(h for h in ("wappoc_appmsgcaptcha", "transfer_target_link") if h in html)
+    return " ".join(h for h in ("wappoc_appmsgcaptcha", "transfer_target_link") if page.find(h) >= 0)
 
 
-def without_scripts(html: str) -> str:
+def without_scripts(page: PageText) -> str:
     """The page with inline script and style bodies cut out, for the DOM parser.
 
     Scripts are 90% of a modern page's 2-4 MB and are read separately (jsvars);
-    cutting them with str.find is several times cheaper than parsing them.
+    cutting them with find is several times cheaper than parsing them. Only what
+    is left is decoded.
     """
-    if len(html) < 200_000:
-        return html
-    return _cut_bodies(_cut_bodies(html, "script"), "style")
+    if len(page) < SMALL_PAGE_CHARS:
+        return page.text()
+    return _cut_bodies(_cut_bodies(page, "script"), "style").text()
 
 
-def _cut_bodies(html: str, tag: str) -> str:
-    out = []
+def _cut_bodies(page: PageText, tag: str) -> PageText:
+    kept = []
     pos = 0
     opening, closing = f"<{tag}", f"</{tag}>"
     while True:
-        start = html.find(opening, pos)
-        body = html.find(">", start) if start >= 0 else -1
-        end = html.find(closing, body) if body >= 0 else -1
+        start = page.find(opening, pos)
+        body = page.find(">", start) if start >= 0 else -1
+        end = page.find(closing, body) if body >= 0 else -1
         if end < 0:
             break
-        out.append(html[pos : body + 1])
+        kept.append((pos, body + 1))
         pos = end
-    out.append(html[pos:])
-    return "".join(out)
+    kept.append((pos, len(page)))
+    return page.keep(kept)
 
 
 # Statements that open the script holding an era's metadata variables.
 _METADATA_ANCHORS = ("var msg_title", "window.msg_title", "var biz ", "var biz=")
+# (needle, the anchors containing it): one pass over the page each.
+_ANCHOR_PASSES = (("msg_title", ("var msg_title", "window.msg_title")), ("var biz", ("var biz ", "var biz=")))
 
 
-def metadata_scripts(html: str) -> str:
+def metadata_scripts(page: PageText) -> str:
     """The inline scripts that assign the metadata variables.
 
     A modern page carries 2-4 MB of inlined library code that mentions the same
@@ -154,45 +225,63 @@ def metadata_scripts(html: str) -> str:
     is both faster and safer. A page without any anchor is searched whole (old and
     re-serialised pages are small).
     """
+    assigned = _assignments(page)
     ranges: list[tuple[int, int]] = []
     for anchor in _METADATA_ANCHORS:
-        if any(start <= html.find(anchor, start, end) for start, end in ranges):
+        if any(start <= page.find(anchor, start, end) for start, end in ranges):
             continue  # already inside a script we have
-        pos = _assignment(html, anchor)
+        pos = assigned[anchor]
         if pos < 0:
             continue
-        start = max(html.rfind("<script", 0, pos), 0)
-        end = html.find("</script>", pos)
-        ranges.append((start, end if end >= 0 else len(html)))
+        start = max(page.rfind("<script", 0, pos), 0)
+        end = page.find("</script>", pos)
+        ranges.append((start, end if end >= 0 else len(page)))
     if not ranges:
-        return html
-    return "\n".join(html[a:b] for a, b in sorted(set(ranges)))
+        return page.text()
+    return "\n".join(page.text(a, b) for a, b in sorted(set(ranges)))
 
 
-def _assignment(html: str, anchor: str) -> int:
-    """Where `anchor` is assigned (`window.msg_title = ...`), skipping mere reads
-    (`window.msg_title || ''` in the 1.5 MB library script of 2024+ pages)."""
-    pos = html.find(anchor)
-    while pos >= 0:
-        after = html[pos + len(anchor) : pos + len(anchor) + 8].lstrip()
-        if anchor.endswith("=") or (after.startswith("=") and not after.startswith("==")):
-            return pos
-        pos = html.find(anchor, pos + len(anchor))
-    return -1
+def _assignments(page: PageText) -> dict[str, int]:
+    """Where each anchor is first assigned (`window.msg_title = ...`), -1 if never.
+
+    Mere reads (`window.msg_title || ''` in the 1.5 MB library script of 2024+
+    pages) are skipped. Each pass over a 4 MB page costs a millisecond or two and
+    an absent anchor costs a whole one, so anchors sharing a needle are looked
+    for in the same pass.
+    """
+    found = dict.fromkeys(_METADATA_ANCHORS, -1)
+    for needle, anchors in _ANCHOR_PASSES:
+        pos = page.find(needle)
+        while pos >= 0 and any(found[a] < 0 for a in anchors):
+            for anchor in anchors:
+                at = pos - anchor.index(needle)
+                if found[anchor] < 0 and at >= 0 and page.startswith(anchor, at):
+                    if _is_assignment(page, at, anchor):
+                        found[anchor] = at
+            pos = page.find(needle, pos + 1)
+    return found
 
 
-def _data_blocks(html: str) -> str:
+def _is_assignment(page: PageText, pos: int, anchor: str) -> bool:
+    after = page.chars(pos + len(anchor), 8).lstrip()
+    return anchor.endswith("=") or (after.startswith("=") and not after.startswith("=="))
+
+
+def _data_blocks(page: PageText) -> str:
     """The text of the data objects that hold metadata as object keys."""
     blocks = []
     for name in _DATA_BLOCK_STARTS:
-        pos = html.find(name)
+        pos = page.find(name)
         while pos >= 0:
-            eq = html.find("=", pos, pos + 40)
-            if eq >= 0 and html[eq + 1 : eq + 40].lstrip().startswith("{"):
-                end = html.find("</script>", eq)
-                blocks.append(html[eq : end if end > 0 else len(html)])
+            # Within 40 characters: `name = {` (`window.cgiDataNew = {`).
+            window = page.chars(pos, 80)
+            eq = window.find("=", 0, 40)
+            if eq >= 0 and window[eq + 1 : eq + 40].lstrip().startswith("{"):
+                start = pos + page.width(window[:eq])
+                end = page.find("</script>", start)
+                blocks.append(page.text(start, end if end > 0 else len(page)))
                 break
-            pos = html.find(name, pos + len(name))
+            pos = page.find(name, pos + len(name))
     return "\n".join(blocks)
 
 
@@ -204,24 +293,25 @@ def _first(*getters: Callable[[], str]) -> str:
     return ""
 
 
-def _meta(doc: HtmlElement, *keys: str) -> str:
+def _meta(dom: Dom, *keys: str) -> str:
     for key in keys:
         for attr in ("property", "name", "itemprop"):
-            for el in doc.iterfind(f".//meta[@{attr}='{key}']"):
-                content = (el.get("content") or "").strip()
-                if content:
-                    return content
+            for el in dom.metas():
+                if el.get(attr) == key:
+                    content = (el.get("content") or "").strip()
+                    if content:
+                        return content
     return ""
 
 
-def _dom_text(doc: HtmlElement, *selectors: str) -> str:
+def _dom_text(dom: Dom, *selectors: str) -> str:
     """Text of the first element found by id (`#x`) or class (`.x`)."""
     for sel in selectors:
         if sel.startswith("#"):
-            found = doc.get_element_by_id(sel[1:], None)
+            found = dom.by_id(sel[1:])
             els: Iterable[HtmlElement] = [found] if found is not None else []
         else:
-            els = doc.find_class(sel[1:])
+            els = dom.by_class(sel[1:])
         for el in els:
             text = _ZERO_WIDTH.sub("", el.text_content()).strip()
             if text:
@@ -229,29 +319,29 @@ def _dom_text(doc: HtmlElement, *selectors: str) -> str:
     return ""
 
 
-def _read_metadata(a: Article, html: str, data: str, doc: HtmlElement) -> None:
+def _read_metadata(a: Article, html: str, data: str, dom: Dom) -> None:
     a.title = _first(
         lambda: js_string(html, "msg_title"),
         lambda: js_key(data, "title"),
-        lambda: _meta(doc, "og:title", "twitter:title"),
-        lambda: _dom_text(doc, "#activity-name", "#js_text_title", ".rich_media_title"),
-        lambda: _dom_text(doc, "#js_image_desc_title"),
-        lambda: (doc.findtext(".//title") or "").strip(),
+        lambda: _meta(dom, "og:title", "twitter:title"),
+        lambda: _dom_text(dom, "#activity-name", "#js_text_title", ".rich_media_title"),
+        lambda: _dom_text(dom, "#js_image_desc_title"),
+        lambda: (dom.doc.findtext(".//title") or "").strip(),
     )
     a.title = re.sub(r"\s+", " ", _ZERO_WIDTH.sub("", a.title)).strip()
-    a.published = read_publish_time(html, data, doc)
+    a.published = read_publish_time(html, data, dom)
     a.author = _first(
         lambda: js_string(html, "author"),
         lambda: js_key(data, "author"),
-        lambda: _meta(doc, "author"),
-        lambda: _dom_text(doc, "#js_author_name", ".rich_media_meta_nickname_author"),
+        lambda: _meta(dom, "author"),
+        lambda: _dom_text(dom, "#js_author_name", ".rich_media_meta_nickname_author"),
     )
     a.account_name = _first(
         lambda: js_string(html, "nickname"),
         lambda: js_key(data, "nick_name"),
         lambda: js_key(data, "nickname"),
         lambda: _dom_text(
-            doc,
+            dom,
             "#js_name",
             ".profile_nickname",
             ".account_nickname_inner",
@@ -268,23 +358,23 @@ def _read_metadata(a: Article, html: str, data: str, doc: HtmlElement) -> None:
     a.account_alias = _first(
         lambda: js_string(html, "alias"),
         lambda: js_key(data, "alias"),
-        lambda: _profile_alias(doc),
+        lambda: _profile_alias(dom),
     )
     cover = _first(
         lambda: js_string(html, "msg_cdn_url"),
         lambda: data_cover(data),
-        lambda: _meta(doc, "og:image", "twitter:image"),
+        lambda: _meta(dom, "og:image", "twitter:image"),
     )
     a.cover_url = clean_image_url(cover) if cover.startswith(("http", "//")) else ""
     a.summary = _first(
         lambda: js_string(html, "msg_desc"),
         lambda: js_key(data, "desc"),
-        lambda: _meta(doc, "description", "og:description", "twitter:description"),
+        lambda: _meta(dom, "description", "og:description", "twitter:description"),
     )
-    a.url = _canonical_url(html, data, doc)
-    source = _first(lambda: js_string(html, "msg_source_url"), lambda: _read_original_link(doc))
+    a.url = _canonical_url(html, data, dom)
+    source = _first(lambda: js_string(html, "msg_source_url"), lambda: _read_original_link(dom.doc))
     a.source_url = clean_url(source) if source.startswith(("http", "//")) else ""
-    a.original = _copyright(html, data, doc)
+    a.original = _copyright(html, data, dom)
     show_type = _first(
         lambda: js_string(html, "item_show_type"),
         lambda: _numeric_var(html, "item_show_type"),
@@ -297,9 +387,9 @@ def _numeric_var(html: str, name: str) -> str:
     return js_number(html, name)
 
 
-def _profile_alias(doc: HtmlElement) -> str:
+def _profile_alias(dom: Dom) -> str:
     # Old profile card: <label>微信号</label><span class="profile_meta_value">alias</span>
-    for label in doc.find_class("profile_meta_label"):
+    for label in dom.by_class("profile_meta_label"):
         if "微信号" in label.text_content():
             value = label.getnext()
             if value is not None:
@@ -315,13 +405,13 @@ def _read_original_link(doc: HtmlElement) -> str:
     return ""
 
 
-def _canonical_url(html: str, data: str, doc: HtmlElement) -> str:
+def _canonical_url(html: str, data: str, dom: Dom) -> str:
     candidates = [
         js_string(html, "msg_link"),
-        _meta(doc, "og:url", "twitter:url"),
+        _meta(dom, "og:url", "twitter:url"),
         js_key(data, "link"),
     ]
-    for el in doc.iterfind(".//link[@rel='canonical']"):
+    for el in dom.doc.iterfind(".//link[@rel='canonical']"):
         candidates.append(el.get("href") or "")
     for c in candidates:
         cleaned = clean_url(c) if c else ""
@@ -336,7 +426,7 @@ def _canonical_url(html: str, data: str, doc: HtmlElement) -> str:
     return ""
 
 
-def _copyright(html: str, data: str, doc: HtmlElement) -> bool | None:
+def _copyright(html: str, data: str, dom: Dom) -> bool | None:
     stat = _first(
         lambda: js_string(html, "_copyright_stat"),
         lambda: js_string(html, "copyright_stat"),
@@ -345,14 +435,14 @@ def _copyright(html: str, data: str, doc: HtmlElement) -> bool | None:
     )
     if stat == "1":
         return True
-    if doc.get_element_by_id("copyright_logo", None) is not None:
+    if dom.by_id("copyright_logo") is not None:
         return True
     if stat in ("0", "2"):
         return False
     return None
 
 
-def read_publish_time(html: str, data: str, doc: HtmlElement) -> datetime | None:
+def read_publish_time(html: str, data: str, dom: Dom) -> datetime | None:
     """Publish time in Beijing time: epoch vars, Beijing-time strings, then page text."""
     candidates: tuple[Callable[[], str], ...] = (
         lambda: js_string(html, "ct"),
@@ -360,9 +450,9 @@ def read_publish_time(html: str, data: str, doc: HtmlElement) -> datetime | None
         lambda: js_string(html, "create_time"),
         lambda: js_key(data, "create_time"),
         lambda: js_string(html, "publish_time"),
-        lambda: _meta(doc, "article:published_time", "og:article:published_time"),
-        lambda: _dom_text(doc, "#publish_time", "#post-date", ".publish_time"),
-        lambda: _dom_text(doc, "#meta_content", ".rich_media_meta_list"),
+        lambda: _meta(dom, "article:published_time", "og:article:published_time"),
+        lambda: _dom_text(dom, "#publish_time", "#post-date", ".publish_time"),
+        lambda: _dom_text(dom, "#meta_content", ".rich_media_meta_list"),
     )
     for candidate in candidates:
         raw = candidate()
@@ -407,19 +497,19 @@ def data_cover(data: str) -> str:
     return js_key(data[: m.start()], "cdn_url") or js_key(data[start + len(pictures) :], "cdn_url")
 
 
-def picture_body(html: str, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
+def picture_body(page: PageText, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
     """Picture posts (item_show_type 8) have no `#js_content`: build one from the data.
 
     Images come from `picture_page_info_list[].cdn_url` (not the nested
     watermark's), the text from the post's description.
     """
-    block = js_block(data, _PICTURE_LIST) or js_block(html, _PICTURE_LIST)
+    block = js_block(data, _PICTURE_LIST) or js_block(page.text(), _PICTURE_LIST)
     urls = []
     for item in top_level_items(block):
         url = shallow_string(item, "cdn_url")
         if url and url not in urls:
             urls.append(url)
-    text = js_key(data, "content_noencode") or js_key(data, "desc") or js_string(html, "msg_desc")
+    text = js_key(data, "content_noencode") or js_key(data, "desc") or js_string(page.text(), "msg_desc")
     if not urls and not text:
         return fallback
     body = text_to_body(text)
@@ -444,23 +534,25 @@ def text_to_body(text: str) -> HtmlElement:
     return body
 
 
-def text_body(html: str, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
+def text_body(page: PageText, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
     """Text posts (item_show_type 10): `#js_content` is a template shell; the text
     is in `content_noencode` (or `TextContentNoEncode`)."""
-    text = js_key(data, "content_noencode") or js_strings(html, ("TextContentNoEncode", "ContentNoEncode"))
+    text = js_key(data, "content_noencode") or js_strings(
+        page.text(), ("TextContentNoEncode", "ContentNoEncode")
+    )
     return text_to_body(text) if text.strip() else fallback
 
 
 _SHARE_NOTICE = re.compile(r"getElementById\(\s*['\"]js_share_notice['\"]\s*\)\.innerHTML\s*=\s*" + _JS_STR)
 
 
-def share_body(html: str, doc: HtmlElement, article: Article) -> HtmlElement | None:
+def share_body(page: PageText, dom: Dom, article: Article) -> HtmlElement | None:
     """A share post: the sharer's comment (set by script) plus a card for the shared article."""
-    m = _SHARE_NOTICE.search(html)
+    m = _SHARE_NOTICE.search(page.text())
     comment = decode_value(m.group("v")) if m else ""
     body = text_to_body(comment) if comment else lxml.html.fromstring("<div id='js_content'></div>")
-    title = _dom_text(doc, ".original_panel_title").removesuffix("原创").strip()
-    author = _dom_text(doc, "#js_share_author")
+    title = _dom_text(dom, ".original_panel_title").removesuffix("原创").strip()
+    author = _dom_text(dom, "#js_share_author")
     if title:
         card = etree.SubElement(body, "blockquote")
         p = etree.SubElement(card, "p")
@@ -472,4 +564,4 @@ def share_body(html: str, doc: HtmlElement, article: Article) -> HtmlElement | N
     return body
 
 
-__all__ = ["parse_page", "parse_time", "find_body", "decode_value"]
+__all__ = ["parse_page", "parse_source", "parse_text", "parse_time", "find_body", "decode_value"]

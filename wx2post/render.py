@@ -33,12 +33,16 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
 _NORMAL_WEIGHT = re.compile(r"font-weight\s*:\s*(normal|lighter|[1-4]00)", re.I)
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*(italic|oblique)", re.I)
 _SENTENCE_END = tuple("。！？；，、,.;!?…")
+_SENTENCE_MARK = re.compile(r"[。！？；!?;]")
+_ALT_ESCAPE = re.compile(r"([\\\[\]`*_])")
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+_SPACES = re.compile(r"\s+")
+_ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 ImageTarget = Callable[[int], tuple[str, str]]  # index -> (reference, alt)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Style:
     bold: bool = False
     italic: bool = False
@@ -47,7 +51,7 @@ class Style:
     raw: bool = False  # already Markdown (an image, a formula): written as is
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     text: str
     style: Style
@@ -84,10 +88,10 @@ class _Walker:
             self.text(child.tail, style)
 
     def walk(self, el: HtmlElement, style: Style) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if not tag:
+        tag = el.tag  # lxml builds a new str on every `.tag`: read it once
+        if not isinstance(tag, str) or not tag:
             return
+        tag = tag.lower()
         if tag in BLOCK_TAGS:
             self.flush()
             self.block(el, tag, style)
@@ -148,7 +152,7 @@ class _Walker:
     def heading(self, el: HtmlElement, level: int, style: Style) -> None:
         """`## Title` on one line, with a space after the hashes and no `**` inside."""
         blocks = self.sub(el, Style(href=style.href), plain_bold=True)
-        text = re.sub(r"\s+", " ", " ".join(blocks)).strip()
+        text = _SPACES.sub(" ", " ".join(blocks)).strip()
         if not text:
             return
         if text.startswith("!["):  # an image dressed as a heading
@@ -162,7 +166,7 @@ class _Walker:
         if index is None:
             return
         ref, alt = self.image_target(int(index))
-        alt = re.sub(r"([\\\[\]`*_])", r"\\\1", re.sub(r"\s+", " ", alt)).strip()
+        alt = _ALT_ESCAPE.sub(r"\\\1", _SPACES.sub(" ", alt)).strip()
         text = f"![{alt}]({ref})"
         if style.href:
             text = f"[{text}]({_link_target(style.href)})"
@@ -241,8 +245,8 @@ class _Walker:
 def paragraph_in_heading_tag(el: HtmlElement) -> bool:
     """Some editors (2018 news digests) wrap whole paragraphs in `<h1>`: a long text,
     or one with a sentence end before its last character, is a paragraph."""
-    text = re.sub(r"\s+", " ", el.text_content()).strip()
-    return len(text) > 60 or bool(re.search(r"[。！？；!?;]", text[:-1]))
+    text = _SPACES.sub(" ", el.text_content()).strip()
+    return len(text) > 60 or bool(_SENTENCE_MARK.search(text[:-1]))
 
 
 def is_layout_table(rows: list[HtmlElement]) -> bool:
@@ -303,7 +307,7 @@ def cell_html(cell: HtmlElement, image_target: ImageTarget) -> str:
 
     def text(t: str | None) -> None:
         if t:
-            parts.append(html.escape(re.sub(r"\s+", " ", t), quote=False))
+            parts.append(html.escape(_SPACES.sub(" ", t), quote=False))
 
     def visit(el: HtmlElement, style: Style) -> None:
         text(el.text)
@@ -358,7 +362,22 @@ def inline_style(el: HtmlElement, tag: str, parent: Style) -> Style:
     href = parent.href
     if tag == "a" and el.get("href"):
         href = el.get("href", "")
-    return Style(bold=bold, italic=italic, code=code, href=href)
+    return _style(bold, italic, code, href)
+
+
+_STYLES: dict[tuple[bool, bool, bool, str], Style] = {}
+
+
+def _style(bold: bool, italic: bool, code: bool, href: str) -> Style:
+    # Styles are immutable values and a body uses a handful: made once each,
+    # not once per element (a frozen dataclass is slow to build).
+    key = (bold, italic, code, href)
+    style = _STYLES.get(key)
+    if style is None:
+        if len(_STYLES) > 4096:  # links are many across a batch: keep the table small
+            _STYLES.clear()
+        style = _STYLES[key] = Style(bold=bold, italic=italic, code=code, href=href)
+    return style
 
 
 def styled_heading_level(el: HtmlElement) -> int:
@@ -366,7 +385,7 @@ def styled_heading_level(el: HtmlElement) -> int:
     text = el.text_content()
     if len(text) > 400:
         return 0
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     if not (2 <= len(text) <= 40) or text.endswith(_SENTENCE_END):
         return 0
     if el.find(".//img") is not None or any(
@@ -453,9 +472,11 @@ def line_to_markdown(line: list[Run], before: str = "", after: str = "") -> str:
     would otherwise not see the marker (`**答**：正文`, but `**第一部分（上）**`).
     `before` and `after` are the characters around the line (a link label's brackets).
     """
+    if not line:
+        return ""
     in_label = before == "["
-    if all(_is_plain(run.style) for run in line):
-        text = re.sub(r"\s+", " ", "".join(run.text for run in line)).strip()
+    if all(_is_plain(run.style) for run in line):  # most lines: no emphasis to place
+        text = _SPACES.sub(" ", "".join([run.text for run in line])).strip()
         return escape_text(text, autolink=not in_label, label=in_label)
     units = _units(_merge_runs(line), in_label)
     _spread_over_spaces(units)
@@ -524,7 +545,7 @@ def _is_plain(style: Style) -> bool:
 def _merge_runs(line: list[Run]) -> list[tuple[Style, str]]:
     groups: list[tuple[Style, str]] = []
     for run in line:
-        text = run.text if run.style.raw else re.sub(r"[ \t\r\n\f\v]+", " ", run.text)
+        text = run.text if run.style.raw else _ASCII_SPACES.sub(" ", run.text)
         if not text:
             continue
         if groups and groups[-1][0] == run.style:
@@ -757,7 +778,8 @@ def escape_plain(text: str, label: bool = False) -> str:
     """
     if "\\" in text:
         text = _BACKSLASH.sub(r"\\\\", text)
-    text = _ALWAYS.sub(r"\\\g<0>", text)
+    if "`" in text or "*" in text:
+        text = _ALWAYS.sub(r"\\\g<0>", text)
     if "_" in text:
         text = _UNDERSCORE.sub(r"\\_", text)
     if label:  # inside `[...]` every bracket is escaped

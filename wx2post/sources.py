@@ -3,16 +3,23 @@
 Accepted: raw page source, browser "save complete" pages (`X.html` + `X_files/`),
 SingleFile pages (images as `data:` URIs), wechat-article-exporter folders
 (`index.html` + `assets/`), wechatDownload HTML, and MHTML files.
+
+A saved page is up to 4 MB, nine tenths of it inline script, while its article
+is about 60 KB. So a page read from disk keeps its bytes and decodes its text
+only when asked (`PageSource.html`), and `PageSource.page_text()` lets the parser
+scan a big UTF-8 page as bytes and decode only the slices it needs.
 """
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bs4.dammit import EncodingDetector
 
@@ -21,6 +28,13 @@ from .errors import InputError
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 MHTML_SUFFIXES = (".mhtml", ".mht")
+# Pages of at least this many characters have their script bodies cut out before
+# the DOM parser sees them (parse.without_scripts).
+SMALL_PAGE_CHARS = 200_000
+# Only pages this big are scanned as bytes: UTF-8 takes at most 4 bytes a
+# character, so such a page has over SMALL_PAGE_CHARS characters and is cut
+# exactly as its decoded text would be. Smaller pages decode in a millisecond.
+BYTES_SCAN_MIN = 4 * SMALL_PAGE_CHARS
 
 # Crawlers leave their own output (a command line, a log line) before the page.
 _PAGE_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", re.I)
@@ -28,24 +42,159 @@ _PAGE_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", 
 
 @dataclass
 class PageSource:
-    """A page ready to parse: its text and where its images can be found offline."""
+    """A page ready to parse: its text and where its images can be found offline.
+
+    `PageSource.undecoded` (what read_page returns) holds the page's bytes and
+    decodes `html` on first use, exactly as `decode_page` would.
+    """
 
     html: str
     origin: str
     base_dir: Path | None = None
     # MHTML parts by Content-Location: saved image bytes.
     parts: dict[str, bytes] = field(default_factory=dict)
+    # The page's bytes while `html` is not decoded. Not an init field, so
+    # `dataclasses.replace(page, html="")` leaves it behind as well.
+    raw: bytes = field(default=b"", init=False, repr=False, compare=False)
+
+    @classmethod
+    def undecoded(cls, raw: bytes, origin: str, base_dir: Path | None = None) -> PageSource:
+        """A page whose `html` is decoded from `raw` (checked by `page_bytes`) when first read."""
+        page = cls("", origin, base_dir)
+        page.raw = raw
+        del page.html  # now `page.html` goes to __getattr__
+        return page
+
+    if not TYPE_CHECKING:  # to mypy, `html` is the plain str field it always reads as
+
+        def __getattr__(self, name: str) -> str:
+            # Only called for an attribute that is not set: the `html` of an undecoded page.
+            if name != "html" or not self.raw:
+                raise AttributeError(name)
+            self.html = decode_bytes(self.raw)
+            self.raw = b""
+            return self.html
+
+    def page_text(self) -> PageText:
+        """The page for scanning: the bytes of a big UTF-8 page not decoded yet,
+        else the decoded text."""
+        if self.raw:
+            utf8 = Utf8Text.of(self.raw)
+            if utf8 is not None:
+                return utf8
+        return PageText(self.html)
+
+
+class PageText:
+    """A page's text for scanning: `find` positions and decoded slices of them.
+
+    Positions only mean something to the object that returned them: here they
+    index a decoded str; in Utf8Text they index the page's UTF-8 bytes.
+    Needles are ASCII.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    def find(self, needle: str, start: int = 0, end: int | None = None) -> int:
+        return self._text.find(needle, start, end)
+
+    def rfind(self, needle: str, start: int = 0, end: int | None = None) -> int:
+        return self._text.rfind(needle, start, end)
+
+    def startswith(self, prefix: str, at: int) -> bool:
+        return self._text.startswith(prefix, at)
+
+    def text(self, start: int = 0, end: int | None = None) -> str:
+        """The characters between two positions (the whole page by default)."""
+        return self._text[start:end]
+
+    def chars(self, start: int, count: int) -> str:
+        """`count` characters from `start` (fewer at the end of the page)."""
+        return self._text[start : start + count]
+
+    def keep(self, spans: list[tuple[int, int]]) -> PageText:
+        """These spans put together, as a page of the same kind (not decoded)."""
+        return PageText("".join(self._text[a:b] for a, b in spans))
+
+    def width(self, text: str) -> int:
+        """How many positions `text`, read from this page, takes up."""
+        return len(text)
+
+
+class Utf8Text(PageText):
+    """A big UTF-8 page scanned as bytes, decoded slice by slice.
+
+    In UTF-8 an ASCII byte is always that character, so an ASCII needle's byte
+    position is a character boundary and a slice between two of them decodes on
+    its own. bytes.find is also about twice as fast as str.find on text that
+    mixes CJK (or emoji) with ASCII, and a 4 MB page costs 2-16 ms to decode.
+    """
+
+    def __init__(self, raw: bytes) -> None:  # overrides every method: no str of its own
+        self._raw = raw
+        self._whole: str | None = None
+
+    @classmethod
+    def of(cls, raw: bytes) -> Utf8Text | None:
+        """The page as bytes if it is big and `decode_bytes` reads it as UTF-8; else None."""
+        if len(raw) < BYTES_SCAN_MIN or _first_encoding(raw) != "utf-8" or not _is_utf8(raw):
+            return None
+        return cls(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def find(self, needle: str, start: int = 0, end: int | None = None) -> int:
+        return self._raw.find(needle.encode("ascii"), start, end)
+
+    def rfind(self, needle: str, start: int = 0, end: int | None = None) -> int:
+        return self._raw.rfind(needle.encode("ascii"), start, end)
+
+    def startswith(self, prefix: str, at: int) -> bool:
+        return self._raw.startswith(prefix.encode("ascii"), at)
+
+    def text(self, start: int = 0, end: int | None = None) -> str:
+        if start == 0 and end is None:
+            if self._whole is None:
+                self._whole = self._raw.decode("utf-8")
+            return self._whole
+        return self._raw[start:end].decode("utf-8")
+
+    def chars(self, start: int, count: int) -> str:
+        # 4 bytes hold at least one whole character; only a character cut at the
+        # end of the slice, past `count` characters, is ignored.
+        return self._raw[start : start + 4 * count].decode("utf-8", "ignore")[:count]
+
+    def keep(self, spans: list[tuple[int, int]]) -> PageText:
+        return Utf8Text(b"".join(self._raw[a:b] for a, b in spans))
+
+    def width(self, text: str) -> int:
+        return len(text.encode("utf-8"))
 
 
 def decode_page(raw: bytes, origin: str = "") -> str:
     """Bytes to text: BOM, then the declared charset (GBK pages exist), then UTF-8."""
-    if not raw.strip():
+    return decode_bytes(page_bytes(raw, origin))
+
+
+def page_bytes(raw: bytes, origin: str = "") -> bytes:
+    """The page itself: refuses empty and binary files, skips junk before the page."""
+    if not raw or raw.isspace():
         raise InputError("empty file", source=origin)
     start = _PAGE_START.search(raw[:65536])
     if start is None and b"\x00" in raw[:4096]:
         raise InputError("binary file, not an HTML page", source=origin)
     if start is not None and start.start() > 0:
         raw = raw[start.start() :]
+    return raw
+
+
+def decode_bytes(raw: bytes) -> str:
+    """The page's bytes (from `page_bytes`) decoded with the first encoding that works."""
     for encoding in EncodingDetector(raw, is_html=True).encodings:
         encoding = _widen(encoding)
         try:
@@ -55,13 +204,43 @@ def decode_page(raw: bytes, origin: str = "") -> str:
     return raw.decode("gb18030", errors="replace")
 
 
+def _first_encoding(raw: bytes) -> str:
+    """The Python name of the first encoding `decode_bytes` tries ('' if unknown)."""
+    for encoding in EncodingDetector(raw, is_html=True).encodings:
+        try:
+            return codecs.lookup(_widen(encoding)).name
+        except LookupError:
+            return ""
+    return ""
+
+
+def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:
+    """Whether raw.decode('utf-8') succeeds, without building the whole str.
+
+    Checked in chunks that end after a newline (a character boundary in UTF-8):
+    all-ASCII chunks cost nothing and the others decode into small strings; one
+    emoji makes the whole page's str 4 bytes a character, 16 ms for 4 MB.
+    """
+    pos = 0
+    while pos < len(raw):
+        end = raw.find(b"\n", pos + chunk) + 1 or len(raw)
+        piece = raw[pos:end]
+        if not piece.isascii():
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+        pos = end
+    return True
+
+
 def _widen(encoding: str) -> str:
     # Pages declaring GBK or GB2312 routinely use characters only GB18030 has.
     return "gb18030" if encoding.lower().replace("-", "") in {"gbk", "gb2312", "cp936"} else encoding
 
 
 def read_page(path: Path) -> PageSource:
-    """Read a saved page (file or exporter folder) from disk."""
+    """Read a saved page (file or exporter folder) from disk; its text is decoded on first use."""
     if path.is_dir():
         index = path / "index.html"
         if not index.is_file():
@@ -79,7 +258,7 @@ def read_page(path: Path) -> PageSource:
         and b"multipart/related" in raw[:4096].lower()
     ):
         return read_mhtml(raw, str(path))
-    return PageSource(html=decode_page(raw, str(path)), origin=str(path), base_dir=path.parent)
+    return PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent)
 
 
 def read_mhtml(raw: bytes, origin: str) -> PageSource:

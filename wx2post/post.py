@@ -56,11 +56,7 @@ MANAGED_KEYS = frozenset(
 )
 
 
-# libyaml's emitter when PyYAML has it (several times faster); the same output.
-_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
+class _Dumper(yaml.SafeDumper):
     pass
 
 

@@ -263,3 +263,11 @@ def test_example_becomes_the_shipped_post(tmp_path: Path) -> None:
     assert code == 0, err
     expected = (ROOT / "examples" / "seed-article.md").read_text(encoding="utf-8")
     assert Path(out.strip()).read_text(encoding="utf-8") == expected
+
+
+def test_emoji_in_front_matter_stays_readable(tmp_path: Path) -> None:
+    page = tmp_path / "in.html"
+    page.write_text(article_page(title="🍀 四叶草 😀"), encoding="utf-8")
+    code, out, _ = run("convert", str(page), "--stdout")
+    assert code == 0
+    assert "title: 🍀 四叶草 😀\n" in out

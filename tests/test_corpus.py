@@ -231,3 +231,16 @@ def test_posts_without_a_body_element_keep_their_text(entry: dict, converted: di
         assert pictures
         for url in pictures:
             assert max(url.split("?")[0].split("/"), key=len) in out
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_bytes_path_reads_what_the_text_path_reads(entry: dict) -> None:
+    """parse_source scans big UTF-8 pages as bytes; it must agree with parsing the text."""
+    from wx2post.parse import parse_page, parse_source
+    from wx2post.sources import read_page
+
+    page = read_page(CORPUS / entry["file"])
+    fast, slow = parse_source(page), parse_page(page.html, page.origin)
+    fast_meta, slow_meta = fast.metadata(), slow.metadata()
+    assert fast_meta == slow_meta
+    assert lxml.html.tostring(fast.content) == lxml.html.tostring(slow.content)

@@ -6,6 +6,13 @@ Precedence for every field (first non-empty wins):
 3. the DOM (`#activity-name`, `#js_name`, `#publish_time`, ...),
 4. visible text (`2022年05月03日 10:12`).
 Page JavaScript is never executed: values are read with regular expressions.
+
+A saved page is up to 4 MB, mostly inline script, around a ~60 KB article, so no
+stage works on the whole page: the page is scanned as a `PageText` (a few `find`
+passes for script bounds and metadata anchors), the DOM parser sees it with its
+script and style bodies cut out, and only the scripts holding metadata are
+searched with regular expressions. `parse_source` scans a big UTF-8 page read
+from disk as bytes and decodes only those slices.
 """
 
 from __future__ import annotations

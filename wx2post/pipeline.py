@@ -17,7 +17,7 @@ from .clean import clean_body
 from .errors import UnsafePath
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
-from .parse import parse_page
+from .parse import parse_source
 from .post import build_post, image_placeholder
 from .render import render_markdown
 from .sources import PageSource, read_page
@@ -49,7 +49,7 @@ class Conversion:
 
 def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Draft:
     """parse -> clean -> render, all in memory. Raises WxError subclasses."""
-    article = parse_page(page.html, page.origin)
+    article = parse_source(page)  # big UTF-8 pages are scanned as bytes, never decoded whole
     clean_body(article)
     body = render_markdown(article.content, lambda i: (image_placeholder(i), article.images[i].alt))
     article.content = None  # the tree is large and no longer needed

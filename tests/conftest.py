@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from .loopback import LoopbackServer
+from .mpserver import FakeMp
 
 pytest_plugins = ["tests.cases.conftest"]
 
@@ -45,3 +46,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def server() -> Iterator[LoopbackServer]:
     with LoopbackServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def mp(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMp]:
+    """A fake mp.weixin.qq.com, reached the way a user reaches a mirror: WX2POST_MP_BASE_URL."""
+    with LoopbackServer() as server:
+        fake = FakeMp(server)
+        monkeypatch.setenv("WX2POST_MP_BASE_URL", fake.base)
+        yield fake
+        fake.close()

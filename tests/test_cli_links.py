@@ -6,7 +6,6 @@ The fake is reached the way a user reaches a mirror: `WX2POST_MP_BASE_URL`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,6 @@ from wx2post.errors import ExitStatus
 
 from .loopback import LoopbackServer
 from .mpserver import NOISE, SECRET, FakeAlbum, FakeMp
-
-
-@pytest.fixture
-def mp(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMp]:
-    with LoopbackServer() as server:
-        fake = FakeMp(server)
-        monkeypatch.setenv("WX2POST_MP_BASE_URL", fake.base)
-        yield fake
-        fake.close()
 
 
 def run(*args: str) -> tuple[int, str, str]:

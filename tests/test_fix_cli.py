@@ -74,15 +74,6 @@ def cdn(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
         yield server
 
 
-@pytest.fixture
-def mp(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMp]:
-    with LoopbackServer() as server:
-        fake = FakeMp(server)
-        monkeypatch.setenv("WX2POST_MP_BASE_URL", fake.base)
-        yield fake
-        fake.close()
-
-
 def seed_site(root: Path, *, with_windows_image: bool = True) -> tuple[Path, Path]:
     """A site holding the seed-shaped post, its one local image and (optionally) the file the
     Windows path names."""

@@ -102,7 +102,7 @@ class Downloader:
     ) -> None:
         self.settings = settings
         self._own_session = session is None
-        self.session = session or self._new_session(settings.jobs)
+        self.session = session or self.new_session(settings.jobs)
         self._resolve = resolve
         self._address_ok = address_ok or ((lambda ip: True) if settings.allow_private else is_public)
         self._sleep = sleep
@@ -111,7 +111,7 @@ class Downloader:
         self._env: dict[str, tuple[dict[str, str], bool | str]] = {}
 
     @staticmethod
-    def _new_session(jobs: int) -> requests.Session:
+    def new_session(jobs: int) -> requests.Session:
         session = requests.Session()
         # One pooled connection per worker and host, kept alive between images.
         adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(jobs, 1))

@@ -18,6 +18,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
+from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
 from .fetch import PageFetcher
 from .files import write_atomic
@@ -127,6 +130,7 @@ class Runner:
         self.stopped_by_verification = False
         self.state = SiteState(site)
         self._store: ImageStore | None = None
+        self._session: requests.Session | None = None
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._files_planned = 0
@@ -151,6 +155,9 @@ class Runner:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
         if self._fetcher is not None:
             self._fetcher.close()
             self._fetcher = None
@@ -158,14 +165,17 @@ class Runner:
     def store_for(self, relpath: str) -> ImageStore:
         """The image store for the post at `relpath`: one for the whole run while posts
         share an image folder (hux, jekyll, any --image-dir), a new one for each post
-        that keeps its images beside it (a hugo bundle, a hexo asset folder)."""
+        that keeps its images beside it (a hugo bundle, a hexo asset folder). Every
+        store uses the run's one HTTP session, so connections stay pooled across posts."""
         folder, prefix = image_location(self.options.preset, relpath, self.image_dir, self.image_prefix)
         store = self._store
         if store is None or (store.settings.folder, store.settings.prefix) != (folder, prefix):
             if store is not None:
                 store.close()
             settings = dataclasses.replace(self.image_settings, folder=folder, prefix=prefix)
-            self._store = store = ImageStore(self.site, settings)
+            if self._session is None:
+                self._session = Downloader.new_session(settings.jobs)
+            self._store = store = ImageStore(self.site, settings, self._session)
         return store
 
     @property

@@ -814,12 +814,6 @@ def escape_line_start(line: str) -> str:
     return "\\" + line
 
 
-def strip_outer_bold(text: str) -> str:
-    """A heading is bold already: `## **Title**` -> `## Title`."""
-    m = re.fullmatch(r"\*\*([^*].*?)\*\*", text)
-    return m.group(1) if m and "**" not in m.group(1) else text
-
-
 def quote_lines(text: str) -> str:
     return "\n".join(("> " + ln) if ln.strip() else ">" for ln in text.split("\n"))
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from .loopback import LoopbackServer
-from .mpserver import FakeMp
+from .mpserver import FakeMp, FakeTime
 
 pytest_plugins = ["tests.cases.conftest"]
 
@@ -56,3 +56,16 @@ def mp(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMp]:
         monkeypatch.setenv("WX2POST_MP_BASE_URL", fake.base)
         yield fake
         fake.close()
+
+
+@pytest.fixture(scope="module")
+def mp_server() -> Iterator[LoopbackServer]:
+    """One server for a module's fake-WeChat tests; each test puts a fresh FakeMp on it."""
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """A clock and sleep that advance only when slept on: pacing without waiting."""
+    return FakeTime()

@@ -18,12 +18,6 @@ BIZ = "MzA5NzQ4OTU3MQ=="
 ALBUM_KEYS = {"action", "__biz", "album_id", "count", "f", "begin_msgid", "begin_itemidx"}
 
 
-@pytest.fixture(scope="module")
-def mp_server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:  # shared: stopping a server costs half a second
-        yield srv
-
-
 @pytest.fixture
 def mp(mp_server: LoopbackServer) -> Iterator[FakeMp]:
     fake = FakeMp(mp_server)
@@ -33,11 +27,6 @@ def mp(mp_server: LoopbackServer) -> Iterator[FakeMp]:
         assert SECRET not in hit.raw_path
         if hit.path == "/mp/appmsgalbum":
             assert set(hit.query) <= ALBUM_KEYS, hit.raw_path
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
 
 
 def album(mp: FakeMp, n: int, **kw: object) -> tuple[FakeAlbum, list[FakeArticle]]:

@@ -21,25 +21,12 @@ from .mpserver import CAPTCHA_PAGE, HTML, NOISE, SECRET, FakeArticle, FakeMp, Fa
 ARTICLE_KEYS = {"__biz", "mid", "idx", "sn"}
 
 
-@pytest.fixture(scope="module")
-def mp_server() -> Iterator[LoopbackServer]:
-    # One server per module: stopping one takes half a second (its poll interval).
-    # Each test gets a fresh FakeMp on it, which re-registers every route.
-    with LoopbackServer() as srv:
-        yield srv
-
-
 @pytest.fixture
 def mp(mp_server: LoopbackServer) -> Iterator[FakeMp]:
     fake = FakeMp(mp_server)
     yield fake
     fake.close()
     assert_private(fake)  # every test: nothing but identity ever reached "WeChat"
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
 
 
 def make(mp: FakeMp, fake_time: FakeTime, **kw: object) -> PageFetcher:

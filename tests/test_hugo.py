@@ -10,7 +10,6 @@ import html
 import inspect
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,6 +20,8 @@ from click.testing import CliRunner
 
 from wx2post.cli import main
 from wx2post.runner import Runner
+
+from .tools import require
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "seed-article.html"
@@ -49,12 +50,7 @@ LIST = """<!DOCTYPE html>
 
 
 def hugo() -> str:
-    exe = shutil.which("hugo")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("hugo is not installed (CI must install Debian's `hugo`)")
-        pytest.skip("hugo is not installed")
-    return exe
+    return require("hugo")
 
 
 def make_site(root: Path) -> Path:

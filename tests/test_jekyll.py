@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pytest
 from click.testing import CliRunner
 
 from wx2post.cli import main
+
+from .tools import require
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "seed-article.html"
@@ -35,12 +35,7 @@ layout: default
 
 
 def jekyll() -> str:
-    exe = shutil.which("jekyll")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("jekyll is not installed (CI must install Debian's `jekyll`)")
-        pytest.skip("jekyll is not installed")
-    return exe
+    return require("jekyll")
 
 
 def make_site(root: Path, baseurl: str = "/blog") -> Path:

@@ -1,0 +1,79 @@
+"""What rendering passes around: the Style of a run of text (from tags and inline
+CSS), the runs themselves, and which tags start a block."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+BLOCK_TAGS = frozenset(
+    "p div section article header footer aside main nav figure figcaption center address "
+    "blockquote ul ol li dl dt dd pre table thead tbody tfoot tr td th hr "
+    "h1 h2 h3 h4 h5 h6 form fieldset details summary".split()
+)
+SPACES = re.compile(r"\s+")
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
+_NORMAL_WEIGHT = re.compile(r"font-weight\s*:\s*(normal|lighter|[1-4]00)", re.I)
+_ITALIC_STYLE = re.compile(r"font-style\s*:\s*(italic|oblique)", re.I)
+
+ImageTarget = Callable[[int], tuple[str, str]]  # index -> (reference, alt)
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    href: str = ""
+    raw: bool = False  # already Markdown (an image, a formula): written as is
+
+
+@dataclass(slots=True)
+class Run:
+    text: str
+    style: Style
+
+
+class Break:
+    """A hard line break (`<br>`)."""
+
+
+BREAK = Break()
+
+
+def inline_style(el: HtmlElement, tag: str, parent: Style) -> Style:
+    """The style of an element's text: tags, then inline CSS (which wins, as in a browser:
+    WeChat's editor writes `<strong><span style="font-weight: normal">`)."""
+    css = el.get("style", "")
+    bold = parent.bold or tag in ("strong", "b")
+    italic = parent.italic or tag in ("em", "i", "cite")
+    if "font-weight" in css:
+        if _BOLD_STYLE.search(css):
+            bold = True
+        elif _NORMAL_WEIGHT.search(css):
+            bold = False
+    if "font-style" in css and _ITALIC_STYLE.search(css):
+        italic = True
+    code = parent.code or tag in ("code", "kbd", "samp", "tt")
+    href = parent.href
+    if tag == "a" and el.get("href"):
+        href = el.get("href", "")
+    return _style(bold, italic, code, href)
+
+
+_STYLES: dict[tuple[bool, bool, bool, str], Style] = {}
+
+
+def _style(bold: bool, italic: bool, code: bool, href: str) -> Style:
+    # Styles are immutable values and a body uses a handful: made once each,
+    # not once per element (a frozen dataclass is slow to build).
+    key = (bold, italic, code, href)
+    style = _STYLES.get(key)
+    if style is None:
+        if len(_STYLES) > 4096:  # links are many across a batch: keep the table small
+            _STYLES.clear()
+        style = _STYLES[key] = Style(bold=bold, italic=italic, code=code, href=href)
+    return style

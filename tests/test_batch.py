@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from wx2post.cli import main
+from wx2post.cli.report import JSON_FIELDS
 from wx2post.errors import ExitStatus
-from wx2post.report import JSON_FIELDS
 
 from .loopback import LoopbackServer
 from .mpserver import NOISE, SECRET, FakeMp

@@ -10,8 +10,8 @@ import frontmatter
 import pytest
 from click.testing import CliRunner
 
-from wx2post.cli import convert, main
-from wx2post.config import (
+from wx2post.cli import main
+from wx2post.cli.config import (
     CONFIG_NAME,
     KEYS,
     ConfigError,
@@ -22,7 +22,8 @@ from wx2post.config import (
     preset_defaults,
     render_config,
 )
-from wx2post.initcmd import init
+from wx2post.cli.convert import convert
+from wx2post.cli.init import init
 from wx2post.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent

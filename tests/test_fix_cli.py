@@ -22,9 +22,9 @@ import requests
 from click.testing import CliRunner
 from requests.adapters import HTTPAdapter
 
-from wx2post import fixcmd
+import wx2post.cli.fix as fixcmd
+from wx2post.cli.fix import fix
 from wx2post.errors import ExitStatus
-from wx2post.fixcmd import fix
 from wx2post.images import ImageSettings
 from wx2post.store import ImageStore
 

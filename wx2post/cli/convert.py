@@ -1,4 +1,4 @@
-"""Command line: parse options, call the library, print results, set the exit status."""
+"""`wx2post convert`: parse options, run the pipeline over the inputs, report, set the exit status."""
 
 from __future__ import annotations
 
@@ -8,27 +8,18 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .cliopts import fetch_options, image_download_options, parse_size
+from ..errors import ExitStatus, WxError
+from ..images import ImageSettings, image_folder
+from ..inputs import InputCounts, expand
+from ..models import Options
+from ..presets import PRESETS
+from ..runner import FetchSettings, Runner
 from .config import config_option, loaded_front_matter, remember_site
-from .errors import ExitStatus, WxError
-from .fixcmd import fix
-from .images import ImageSettings, image_folder
-from .initcmd import init
-from .inputs import InputCounts, expand
-from .models import Options
-from .presets import PRESETS
+from .options import fetch_options, image_download_options, parse_size
 from .report import Reporter
-from .runner import FetchSettings, Runner
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wx2post")
-def main() -> None:
-    """Turn WeChat public-account articles (mp.weixin.qq.com) into blog posts."""
-
-
-@main.command(context_settings={"auto_envvar_prefix": "WX2POST"})
+@click.command(context_settings={"auto_envvar_prefix": "WX2POST"})
 @click.argument("inputs", nargs=-1)
 @click.option(
     "-i",
@@ -225,7 +216,3 @@ def convert(
         raise click.UsageError(str(exc)) from exc
     reporter.summary(runner, counts.skipped)
     sys.exit(status)
-
-
-main.add_command(init)
-main.add_command(fix)

@@ -1,6 +1,6 @@
 """`wx2post fix`: parse options, run `fix.Fixer` over the posts, print the report, set the exit status.
 
-Registered on the main group by cli.py (`main.add_command(fix)`).
+Registered on the main group by `wx2post.cli`. The repair rules are in `wx2post.fix`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from .cliopts import fetch_options, image_download_options, parse_size
-from .errors import ExitStatus, WxError
-from .fetch import PageFetcher, resolve_base_url
-from .fix import ArticleFetcher, Fixer, FixSettings, Localiser, diff, find_posts, report, summary
-from .images import ImageSettings, image_folder
-from .presets import PRESETS, get_preset
-from .store import ImageStore
+from ..errors import ExitStatus, WxError
+from ..fetch import PageFetcher, resolve_base_url
+from ..fix import ArticleFetcher, Fixer, FixSettings, Localiser, diff, find_posts, report, summary
+from ..images import ImageSettings, image_folder
+from ..presets import PRESETS, get_preset
+from ..store import ImageStore
+from .options import fetch_options, image_download_options, parse_size
 
 
 def open_store(site: Path, settings: ImageSettings) -> Localiser:

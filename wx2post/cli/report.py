@@ -13,8 +13,8 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
-from .runner import Result, Runner
-from .urls import redact
+from ..runner import Result, Runner
+from ..urls import redact
 
 JSON_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 

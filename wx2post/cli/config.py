@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import ExitStatus, UnsafePath, WxError
-from .images import image_folder
-from .post import MANAGED_KEYS
-from .presets import PRESETS, get_preset
+from ..errors import ExitStatus, UnsafePath, WxError
+from ..images import image_folder
+from ..post import MANAGED_KEYS
+from ..presets import PRESETS, get_preset
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..errors import PostExists
+from ..files import write_atomic
+from ..presets import PRESETS
 from .config import CONFIG_NAME, render_config
-from .errors import PostExists
-from .files import write_atomic
-from .presets import PRESETS
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,8 +1,4 @@
-"""Read one input into HTML text plus the image copies that came with it (I/O edge).
-
-Accepted: raw page source, browser "save complete" pages (`X.html` + `X_files/`),
-SingleFile pages (images as `data:` URIs), wechat-article-exporter folders
-(`index.html` + `assets/`), wechatDownload HTML, and MHTML files.
+"""A page's bytes and text: `PageSource`, decoding, and scanning big pages as bytes (pure).
 
 A saved page is up to 4 MB, nine tenths of it inline script, while its article
 is about 60 KB. So a page read from disk keeps its bytes and decodes its text
@@ -13,17 +9,14 @@ scan a big UTF-8 page as bytes and decode only the slices it needs.
 from __future__ import annotations
 
 import codecs
-import email
-import email.policy
 import re
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bs4.dammit import EncodingDetector
 
-from .errors import InputError
+from ..errors import InputError
 
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -196,7 +189,7 @@ def page_bytes(raw: bytes, origin: str = "") -> bytes:
 def decode_bytes(raw: bytes) -> str:
     """The page's bytes (from `page_bytes`) decoded with the first encoding that works."""
     for encoding in EncodingDetector(raw, is_html=True).encodings:
-        encoding = _widen(encoding)
+        encoding = widen_encoding(encoding)
         try:
             return raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -208,7 +201,7 @@ def _first_encoding(raw: bytes) -> str:
     """The Python name of the first encoding `decode_bytes` tries ('' if unknown)."""
     for encoding in EncodingDetector(raw, is_html=True).encodings:
         try:
-            return codecs.lookup(_widen(encoding)).name
+            return codecs.lookup(widen_encoding(encoding)).name
         except LookupError:
             return ""
     return ""
@@ -234,57 +227,6 @@ def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:
     return True
 
 
-def _widen(encoding: str) -> str:
+def widen_encoding(encoding: str) -> str:
     # Pages declaring GBK or GB2312 routinely use characters only GB18030 has.
     return "gb18030" if encoding.lower().replace("-", "") in {"gbk", "gb2312", "cp936"} else encoding
-
-
-def read_page(path: Path) -> PageSource:
-    """Read a saved page (file or exporter folder) from disk; its text is decoded on first use."""
-    if path.is_dir():
-        index = path / "index.html"
-        if not index.is_file():
-            raise InputError("folder holds no index.html", source=str(path))
-        path = index
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    size = path.stat().st_size
-    if size > MAX_PAGE_BYTES:
-        raise InputError(f"file is too large for a page ({size} bytes)", source=str(path))
-    raw = path.read_bytes()
-    if (
-        path.suffix.lower() in MHTML_SUFFIXES
-        or raw[:2048].lstrip().lower().startswith((b"mime-version", b"content-type: multipart", b"from:"))
-        and b"multipart/related" in raw[:4096].lower()
-    ):
-        return read_mhtml(raw, str(path))
-    return PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent)
-
-
-def read_mhtml(raw: bytes, origin: str) -> PageSource:
-    """An MHTML archive: the first text/html part is the page, others are its images."""
-    message: Message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    html_text = ""
-    parts: dict[str, bytes] = {}
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        ctype = part.get_content_type()
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        location = re.sub(r"\s+", "", str(part.get("Content-Location", "")))
-        if ctype == "text/html" and not html_text:
-            charset = part.get_content_charset()
-            if charset:
-                try:
-                    html_text = payload.decode(_widen(charset))
-                    continue
-                except (UnicodeDecodeError, LookupError):
-                    pass
-            html_text = decode_page(payload, origin)
-        elif location:
-            parts[location] = payload
-    if not html_text:
-        raise InputError("MHTML file holds no HTML page", source=origin)
-    return PageSource(html=html_text, origin=origin, parts=parts)

@@ -205,8 +205,8 @@ def test_liquid_in_article_text_is_escaped(tmp_path: Path) -> None:
             "<html><body><h2 class='weui-msg__title'>环境异常</h2><p>完成验证后即可继续访问</p>"
             "<a href='https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha?poc_token=SECRET'>去验证</a>"
             "</body></html>".encode(),
-            "verification",
-            ExitStatus.VERIFICATION,
+            "verification page",
+            ExitStatus.FAILED,  # a saved one: nothing was requested, so it is one bad input
         ),
     ],
 )

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from .errors import SavedVerificationPage, VerificationRequired
 from .images import ImageSettings
 from .inputs import InputCounts, expand
 from .models import Article, Options
@@ -55,4 +56,7 @@ def convert(
 def parse_article(path: str | os.PathLike[str]) -> Article:
     """The metadata of one saved page (raises a WxError subclass for failure pages)."""
     page = read_page(Path(path))
-    return parse_page(page.html, page.origin)
+    try:
+        return parse_page(page.html, page.origin)
+    except VerificationRequired:
+        raise SavedVerificationPage(source=page.origin) from None

@@ -76,6 +76,22 @@ class VerificationRequired(TransientFailure):
     exit_status = ExitStatus.VERIFICATION
 
 
+class SavedVerificationPage(FailurePage):
+    """A saved file that holds WeChat's verification page (环境异常) instead of an article.
+
+    Unlike a verification met while fetching, it says nothing about the requests of
+    this run (none was made for it): it is one failed input, and a batch goes on.
+    """
+
+    def __init__(self, *, source: str = "") -> None:
+        super().__init__(
+            "verification-page",
+            "the saved page is WeChat's verification page (环境异常), not the article: "
+            "open the article in a browser, pass the check, and save it again",
+            source=source,
+        )
+
+
 class PostExists(WxError):
     """The target post exists and --force was not given."""
 

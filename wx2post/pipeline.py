@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clean import clean_body
-from .errors import UnsafePath
+from .errors import SavedVerificationPage, UnsafePath, VerificationRequired
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_source
@@ -61,9 +61,14 @@ def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Dr
 
 
 def draft_file(path: Path) -> Draft:
+    """A saved page. A verification page saved in place of an article is a failure of
+    this one input (SavedVerificationPage): only one met while fetching stops a run."""
     page = read_page(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, BEIJING)
-    return draft_page(page, fallback_date=mtime)
+    try:
+        return draft_page(page, fallback_date=mtime)
+    except VerificationRequired:
+        raise SavedVerificationPage(source=str(path)) from None
 
 
 def finish_post(

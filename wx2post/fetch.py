@@ -146,6 +146,37 @@ class PageFetcher:
                 self._cache[ident.key] = _Entry(error=exc)
             raise
 
+    def fetch_document(self, url: str, *, max_bytes: int = MAX_PAGE_BYTES) -> bytes:
+        """A document the user named — a feed, an OPML list — from any host, private
+        ones included (bridges run on localhost): retried, redirects capped, size and
+        time bounded, never paced like WeChat. Raises FetchError."""
+        source = redact(url)
+        problem = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(min(BACKOFF_BASE * 2 ** (attempt - 1), MAX_BACKOFF))
+            try:
+                current = url
+                for _ in range(self.max_redirects + 1):
+                    response = self._download(current, max_bytes, source)
+                    if response.status not in _REDIRECTS:
+                        break
+                    current = urljoin(current, response.location.strip())
+                else:
+                    raise FetchError(f"more than {self.max_redirects} redirects", source=source)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem = _describe(exc)
+                continue
+            except requests.RequestException as exc:
+                problem = f"the download failed ({type(exc).__name__})"
+                continue
+            if response.status < 400:
+                return response.body
+            problem = f"the server answered HTTP {response.status}"
+            if response.status != 429 and response.status < 500:
+                break
+        raise FetchError(problem, source=source)
+
     def seen(self, link: str) -> bool:
         """Whether this run already fetched (or failed) the article `link` names."""
         ident = article_id(link)

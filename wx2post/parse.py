@@ -114,6 +114,23 @@ def parse_text(page: PageText, origin: str = "") -> Article:
     return article
 
 
+def parse_fragment(html: str, origin: str = "") -> HtmlElement:
+    """The body of an article given as HTML alone (a feed item's content): its
+    `#js_content` when it holds a whole page, else everything in it."""
+    try:
+        doc = lxml.html.document_fromstring(f"<html><body>{html}</body></html>", parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"the article's HTML is unreadable ({exc})", source=origin) from exc
+    body = find_body(doc)
+    if body is None:
+        body = doc.find("body")
+        if body is not None:
+            body.tag = "div"
+    if body is None or is_empty(body):
+        raise NotAnArticle("the feed item holds no article text", source=origin)
+    return body
+
+
 def looks_like_wechat(page: PageText) -> bool:
     markers = ("js_content", "rich_media", "mp.weixin.qq.com", "mmbiz.qpic.cn", "msg_title")
     # Markers sit in the first few hundred KB of a real page: look there first.

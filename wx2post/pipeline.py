@@ -17,7 +17,7 @@ from .clean import clean_body
 from .errors import SavedVerificationPage, UnsafePath, VerificationRequired
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
-from .parse import parse_source
+from .parse import parse_fragment, parse_source
 from .post import build_post, image_placeholder
 from .render import render_markdown
 from .sources import PageSource, read_page
@@ -50,6 +50,17 @@ class Conversion:
 def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Draft:
     """parse -> clean -> render, all in memory. Raises WxError subclasses."""
     article = parse_source(page)  # big UTF-8 pages are scanned as bytes, never decoded whole
+    return draft_article(article, dataclasses.replace(page, html=""), fallback_date=fallback_date)
+
+
+def draft_fragment(article: Article, html: str) -> Draft:
+    """An article whose metadata is known (a feed item) from its HTML body alone."""
+    article.content = parse_fragment(html, article.origin)
+    return draft_article(article, PageSource(html="", origin=article.origin))
+
+
+def draft_article(article: Article, assets: PageSource, *, fallback_date: datetime | None = None) -> Draft:
+    """clean -> render an article whose body is parsed; `assets` says where saved images are."""
     clean_body(article)
     body = render_markdown(article.content, lambda i: (image_placeholder(i), article.images[i].alt))
     article.content = None  # the tree is large and no longer needed
@@ -57,7 +68,7 @@ def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Dr
     if article.published is None:
         article.published = fallback_date or datetime.now(BEIJING)
         warnings.append(f"no publish date in the page; dated {article.published:%Y-%m-%d}")
-    return Draft(article=article, body=body, assets=dataclasses.replace(page, html=""), warnings=warnings)
+    return Draft(article=article, body=body, assets=assets, warnings=warnings)
 
 
 def draft_file(path: Path) -> Draft:

@@ -16,24 +16,28 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
 from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
+from .feeds import MAX_FEED_BYTES
 from .fetch import PageFetcher
 from .files import write_atomic
+from .follow import FeedEntry, FeedError, feed_entries, is_feed
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
-from .pipeline import Conversion, Draft, draft_file, draft_page, finish_post, safe_target
+from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post, safe_target
 from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
 from .slug import article_slug_id
-from .state import SiteState
+from .state import SiteState, Written
 from .store import ImageStore
-from .urls import album_url, article_id, clean_url, redact
+from .urls import album_url, article_id, clean_url, is_wechat_host, redact
 
 
 @dataclass
@@ -43,7 +47,8 @@ class FetchSettings:
     delay: float = 3.0
     base_url: str | None = None  # None: $WX2POST_MP_BASE_URL, else https://mp.weixin.qq.com
     save_html: Path | None = None
-    limit: int | None = None  # albums: only the newest N
+    limit: int | None = None  # albums and feeds: only the newest N
+    since: datetime | None = None  # feeds: only items published since then
 
 
 @dataclass
@@ -87,6 +92,7 @@ class _Pending:
     input_key: str = ""
     future: Future[Draft | BaseException] | None = None
     ready: Result | None = None  # decided without drafting (unchanged)
+    feed: bool = False  # a feed or OPML file: many articles
 
 
 class Runner:
@@ -137,6 +143,7 @@ class Runner:
         self._done: set[str] = set()  # identities converted in this run
         self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
+        self._known_keys: dict[str, str] | None = None  # every link key of the state -> identity
 
     # -- shared resources ------------------------------------------------------------
 
@@ -237,6 +244,8 @@ class Runner:
         if is_link(source):
             return _Pending(source)
         path = Path(source)
+        if _is_feed_file(path):
+            return _Pending(source, feed=True)
         key = _file_key(path)
         if key and not self.force and not self.to_stdout and (written := self.state.up_to_date(key)):
             return _Pending(source, key, ready=self._unchanged(source, written.path))
@@ -245,6 +254,8 @@ class Runner:
     def _resolve(self, item: _Pending) -> Iterator[Result]:
         if item.ready is not None:
             yield item.ready
+        elif item.feed:
+            yield from self._feed_file(item.source)
         elif is_link(item.source):
             yield from self._links(item.source)
         else:
@@ -253,6 +264,9 @@ class Runner:
     def _links(self, source: str) -> Iterator[Result]:
         link = clean_url(source)
         if not album_url(source):
+            if article_id(source) is None and not is_wechat_host(urlsplit(link).netloc):
+                yield from self._feed_url(source)  # a bridge's feed or OPML list
+                return
             yield self._link(source)
             return
         try:
@@ -274,6 +288,58 @@ class Runner:
         if self._fetcher is not None and self._fetcher.seen(link):
             return _duplicate(clean)
         return self._guarded(clean, lambda: draft_page(self.fetcher.fetch_article(link)), clean)
+
+    # -- feeds ---------------------------------------------------------------------------
+
+    def _feed_file(self, source: str) -> Iterator[Result]:
+        try:
+            raw = Path(source).read_bytes()
+        except OSError as exc:
+            yield self._failed(
+                Result(source=source, status="failed"), FeedError(_os_reason(exc), source=source)
+            )
+            return
+        yield from self._feed_entries(source, raw)
+
+    def _feed_url(self, url: str) -> Iterator[Result]:
+        try:
+            raw = self._get_feed(url)
+        except WxError as exc:
+            yield self._failed(Result(source=redact(url), status="failed"), exc)
+            return
+        if not is_feed(raw):
+            error = FeedError("not a feed, an OPML list or a WeChat link", source=redact(url))
+            yield self._failed(Result(source=redact(url), status="failed"), error)
+            return
+        yield from self._feed_entries(url, raw)
+
+    def _feed_entries(self, origin: str, raw: bytes) -> Iterator[Result]:
+        f = self.fetch_settings
+        for entry in feed_entries(origin, raw, self._get_feed, since=f.since, limit=f.limit):
+            yield self._feed_entry(entry)
+
+    def _feed_entry(self, entry: FeedEntry) -> Result:
+        if entry.error is not None:
+            return self._failed(Result(source=entry.source, status="failed"), entry.error)
+        if not self.force and not self.to_stdout and (written := self._known(entry.key)):
+            return self._unchanged(entry.source, written.path)  # an old item: no request at all
+        if entry.article is not None:
+            article, html = entry.article, entry.html
+            return self._guarded(entry.source, lambda: draft_fragment(article, html), entry.key)
+        return self._link(entry.link)
+
+    def _known(self, key: str) -> Written | None:
+        """The finished post of the article `key` names, whichever input named it before."""
+        written = self.state.up_to_date(key)
+        if written is not None or not key.startswith("https://"):
+            return written
+        if self._known_keys is None:
+            self._known_keys = {k: identity for identity in self.state.posts() for k in _keys(identity)}
+        identity = next((self._known_keys[k] for k in _keys(key) if k in self._known_keys), None)
+        return self.state.up_to_date_article(identity) if identity else None
+
+    def _get_feed(self, url: str) -> bytes:
+        return self.fetcher.fetch_document(url, max_bytes=MAX_FEED_BYTES)
 
     def _unchanged(self, source: str, relpath: str) -> Result:
         path = str(self.site / relpath)
@@ -416,6 +482,19 @@ def _draft_result(item: _Pending) -> Draft:
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
+
+
+def _is_feed_file(path: Path) -> bool:
+    """A feed or OPML file, told by its first bytes whatever its name."""
+    try:
+        with path.open("rb") as fh:
+            return is_feed(fh.read(4096))
+    except OSError:
+        return False  # the conversion reports a missing or unreadable file
+
+
+def _os_reason(exc: OSError) -> str:
+    return f"cannot read the file ({exc.strerror or exc})"
 
 
 def _file_key(path: Path) -> str:

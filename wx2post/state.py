@@ -76,6 +76,16 @@ class SiteState:
         except OSError:
             return None
 
+    def up_to_date_article(self, identity: str) -> Written | None:
+        """The article's finished post, if complete and unedited (whichever input named it)."""
+        written = self._posts.get(identity)
+        if written is None or not written.complete:
+            return None
+        try:
+            return written if text_hash((self.site / written.path).read_bytes()) == written.sha256 else None
+        except OSError:
+            return None
+
     def posts(self) -> dict[str, str]:
         """identity -> post path, for links between converted articles."""
         return {k: w.path for k, w in self._posts.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ import click
 from ..errors import ExitStatus, WxError
 from ..images import ImageSettings, image_folder
 from ..inputs import InputCounts, expand
-from ..models import Options
+from ..models import BEIJING, Options
 from ..presets import PRESETS
 from ..runner import FetchSettings, Runner
 from .config import config_option, loaded_front_matter, remember_site
@@ -114,7 +115,16 @@ from .report import Reporter
     help="Keep every fetched page, exactly as received, in this folder.",
 )
 @click.option(
-    "--limit", type=click.IntRange(0), default=None, help="Albums: convert only the newest N articles."
+    "--limit",
+    type=click.IntRange(0),
+    default=None,
+    help="Albums and feeds: convert only the newest N articles (of each feed).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    default=None,
+    help="Feeds: only items published on or after this day (or time), in Beijing time.",
 )
 def convert(
     inputs: tuple[str, ...],
@@ -145,12 +155,14 @@ def convert(
     delay: float,
     save_html: Path | None,
     limit: int | None,
+    since: datetime | None,
     mp_base_url: str | None,
 ) -> None:
     """Convert WeChat articles into posts under the site folder.
 
     INPUTS are saved pages (.html, .mhtml, an exporter's folder), article links
-    (https://mp.weixin.qq.com/s/... or /s?__biz=...) or album links (/mp/appmsgalbum?...).
+    (https://mp.weixin.qq.com/s/... or /s?__biz=...), album links (/mp/appmsgalbum?...),
+    and feeds (RSS, Atom, JSON Feed) or OPML lists, as files or URLs.
     """
     options = Options(
         preset=preset,
@@ -197,7 +209,13 @@ def convert(
             image_dir=image_dir,
             image_prefix=image_prefix,
             jobs=jobs or os.cpu_count() or 1,
-            fetch=FetchSettings(delay=delay, base_url=mp_base_url, save_html=save_html, limit=limit),
+            fetch=FetchSettings(
+                delay=delay,
+                base_url=mp_base_url,
+                save_html=save_html,
+                limit=limit,
+                since=since.replace(tzinfo=BEIJING) if since else None,
+            ),
             emit=reporter.emit,
             warn=reporter.warn,
             report=reporter.report,

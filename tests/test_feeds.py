@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from wx2post.cli import main
 from wx2post.errors import ExitStatus, InputError
-from wx2post.feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 from wx2post.follow import feed_entries, item_entry, select_items
 from wx2post.models import BEIJING
+from wx2post.sources.feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 
 from .feedserver import Bridge
 from .loopback import LoopbackServer

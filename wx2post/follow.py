@@ -22,8 +22,8 @@ from datetime import datetime
 import lxml.html
 
 from .errors import InputError, WxError
-from .feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 from .models import Article
+from .sources.feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 from .urls import clean_article_url, clean_url, redact
 
 

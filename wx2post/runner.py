@@ -24,7 +24,6 @@ import requests
 
 from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
-from .feeds import MAX_FEED_BYTES
 from .fetch import PageFetcher
 from .files import write_atomic
 from .follow import FeedEntry, FeedError, feed_entries, is_feed
@@ -35,6 +34,7 @@ from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page,
 from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
 from .slug import article_slug_id
+from .sources.feeds import MAX_FEED_BYTES
 from .state import SiteState, Written
 from .store import ImageStore
 from .urls import album_url, article_id, clean_url, is_wechat_host, redact

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .errors import InputError
-from .models import BEIJING
+from ..errors import InputError
+from ..models import BEIJING
 
 FEED_KINDS = ("rss", "atom", "json", "opml")
 MAX_FEED_BYTES = 32 * 1024 * 1024  # a full-text feed of 50 long articles is a few MB

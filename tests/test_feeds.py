@@ -357,3 +357,16 @@ def test_utc_feed_time_is_shown_in_beijing_time() -> None:
     )
     (parsed,) = parse_feed(rss.encode(), "x").items
     assert parsed.published is not None and parsed.published.isoformat() == "2026-12-02T00:00:00+08:00"
+
+
+def test_a_feed_urls_credentials_reach_no_output(bridge: tuple[Bridge, FakeMp], tmp_path: Path) -> None:
+    """RSSHub and bridges take an access key in the feed URL: it is the user's secret."""
+    feeds, _ = bridge
+    site = tmp_path / "blog"
+    feeds.add_full(1)
+    for path in ("/feeds/MP_WXS_1.atom", "/feeds/broken.rss", "/feeds/MP_WXS_3.json"):
+        code, rows, err = convert(feeds.url(path) + f"?key={SECRET}&code={SECRET}", "-o", str(site))
+        assert SECRET not in json.dumps(rows, ensure_ascii=False) + err
+    for written in site.rglob("*"):
+        if written.is_file():
+            assert SECRET not in written.read_text(encoding="utf-8", errors="replace")

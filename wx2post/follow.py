@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import lxml.html
 
@@ -105,7 +106,7 @@ def item_entry(item: FeedItem, feed: Feed) -> FeedEntry:
     """What to do with one item: draft it from its HTML, fetch its link, or fail it."""
     article_link = clean_article_url(item.link) or clean_article_url(item.guid) or ""
     other_link = "" if article_link else _safe_link(item.link)
-    key = article_link or f"feed:{clean_url(feed.feed_id)}#{item.guid or item.title}"
+    key = article_link or f"feed:{feed_label(feed.feed_id)}#{item.guid or item.title}"
     source = article_link or other_link or redact(key)
     html = item.html or ("" if article_link else item.summary)  # no link: its content is all there is
     if html.strip():
@@ -128,11 +129,26 @@ def item_entry(item: FeedItem, feed: Feed) -> FeedEntry:
     )
 
 
+def feed_label(url: str) -> str:
+    """How a feed URL is named in messages, --json and the state: scheme, host and
+    path. Its query, fragment and user:password are the user's access to the feed
+    (RSSHub's `key=`/`code=`, a bridge's token), never shown."""
+    if not url.lower().startswith(("http://", "https://")):
+        return redact(url)  # a file path
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return urlunsplit((parts.scheme.lower(), host + port, parts.path, "", ""))
+
+
 def _failure(origin: str, exc: WxError) -> FeedEntry:
-    source = redact(origin)
-    if not isinstance(exc, FeedError):
-        exc = FeedError(exc.reason, source=source)
-    return FeedEntry(source=source, error=exc)
+    source = feed_label(origin)
+    return FeedEntry(source=source, error=FeedError(exc.reason, source=source))
 
 
 def _safe_link(link: str) -> str:

@@ -26,7 +26,7 @@ from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WxError
 from .fetch import PageFetcher
 from .files import write_atomic
-from .follow import FeedEntry, FeedError, feed_entries, is_feed
+from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
@@ -302,14 +302,15 @@ class Runner:
         yield from self._feed_entries(source, raw)
 
     def _feed_url(self, url: str) -> Iterator[Result]:
+        label = feed_label(url)
         try:
             raw = self._get_feed(url)
         except WxError as exc:
-            yield self._failed(Result(source=redact(url), status="failed"), exc)
+            yield self._failed(Result(source=label, status="failed"), FeedError(exc.reason, source=label))
             return
         if not is_feed(raw):
-            error = FeedError("not a feed, an OPML list or a WeChat link", source=redact(url))
-            yield self._failed(Result(source=redact(url), status="failed"), error)
+            error = FeedError("not a feed, an OPML list or a WeChat link", source=label)
+            yield self._failed(Result(source=label, status="failed"), error)
             return
         yield from self._feed_entries(url, raw)
 

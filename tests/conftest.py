@@ -4,15 +4,26 @@ outside the loopback range fails the test that tried it."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from .loopback import LoopbackServer
 from .mpserver import FakeMp, FakeTime
 
 pytest_plugins = ["tests.cases.conftest"]
+
+# Property tests run on a loaded 2-core machine: no per-example deadline (a slow
+# example is not a failure), and under CI the same examples every run, so a
+# green main stays green; locally each run explores new ones.
+settings.register_profile(
+    "wx2post", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("wx2post-ci", parent=settings.get_profile("wx2post"), derandomize=True)
+settings.load_profile("wx2post-ci" if os.environ.get("CI") else "wx2post")
 
 _real_connect = socket.socket.connect
 _real_create_connection = socket.create_connection

@@ -13,6 +13,7 @@ class ExitStatus(enum.IntEnum):
     USAGE = 2  # bad command line (click's own convention)
     FAILED = 3  # nothing was converted
     VERIFICATION = 4  # WeChat asked for a verification (环境异常); the run stopped early
+    BUSY = 5  # another run holds the site's lock and --no-wait was given
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -98,6 +99,18 @@ class PostExists(WxError):
 
 class UnsafePath(WxError):
     """A computed path would leave the output folder."""
+
+
+class WriteFailed(WxError, OSError):
+    """A file could not be written (disk full, read-only file system, permission).
+
+    Also an OSError, so code that catches file errors keeps catching it."""
+
+
+class SiteBusy(WxError):
+    """Another wx2post run holds the site's lock (and --no-wait was given)."""
+
+    exit_status = ExitStatus.BUSY
 
 
 class FetchError(WxError):

@@ -46,7 +46,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import yaml
 
 from .errors import ExitStatus, VerificationRequired, WxError
-from .files import write_atomic
+from .files import contained, write_file, write_unique
 from .images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_folder, image_stem, wechat_image_id
 from .models import ImageRef
 from .pipeline import draft_page
@@ -1345,11 +1345,12 @@ class Fixer:
             return
         result.status = "changed"
         if self.settings.write:
+            # files.py: inside the site whatever is a link, mode and hard links kept;
+            # the backup never replaces a file (a taken name gets .1, .2, ...).
+            target = contained(site, path.absolute())  # a link out of the site: refused before the backup
             if self.settings.backup:
-                bak = backup_path(path)
-                write_atomic(bak, raw)
-                result.backup = str(bak)
-            write_atomic(path, new)
+                result.backup = str(write_unique(site, backup_path(path.absolute()), raw))
+            write_file(site, target, new)
             result.written = True
 
     def status(self) -> ExitStatus:

@@ -3,7 +3,6 @@
 draft_page:  parse -> clean -> render (pure, CPU-bound: may run in a worker process)
 finish_post: images (ImageStore: export copies, the image folder, the network),
              then front matter, references and file name (pure)
-safe_target: where a post may be written (never outside the site)
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clean import clean_body
-from .errors import SavedVerificationPage, UnsafePath, VerificationRequired
+from .errors import SavedVerificationPage, VerificationRequired
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_fragment, parse_source
@@ -112,12 +111,3 @@ def finish_post(
         if outcome.source == "failed":
             warnings.append(f"image not saved ({outcome.error}): kept {outcome.reference}")
     return Conversion(post=post, images=outcomes, warnings=warnings)
-
-
-def safe_target(site: Path, relpath: str) -> Path:
-    """`site/relpath`, refusing anything that would land outside `site`."""
-    root = site.resolve()
-    target = (root / relpath).resolve()
-    if root != target and root not in target.parents:
-        raise UnsafePath(f"refusing to write outside the site folder: {relpath!r}")
-    return target

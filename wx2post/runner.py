@@ -23,14 +23,14 @@ from urllib.parse import urlsplit
 import requests
 
 from .download import Downloader
-from .errors import ExitStatus, PostExists, VerificationRequired, WxError
+from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError
 from .fetch import PageFetcher
-from .files import write_atomic
+from .files import contained, write_file
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
-from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post, safe_target
+from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post
 from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
 from .slug import article_slug_id
@@ -356,6 +356,7 @@ class Runner:
         except WxError as exc:
             self._failed(result, exc)
         except Exception as exc:  # a bug must not lose the rest of the batch
+            result.status, result.post = "failed", ""
             result.reason = f"unexpected {type(exc).__name__}: {exc}"
             result.kind = "internal-error"
             self.warn(redact(f"wx2post: error: {source}: {result.reason}"))
@@ -364,7 +365,7 @@ class Runner:
         return result
 
     def _failed(self, result: Result, exc: WxError) -> Result:
-        result.status = "failed"
+        result.status, result.post = "failed", ""
         result.reason = exc.reason
         result.kind = (
             "verification"
@@ -389,10 +390,11 @@ class Runner:
         relpath = self._relpath(draft)
         replace = self.force
         if not (self.to_stdout or self.dry_run):
-            target = safe_target(self.site, relpath)
-            if target.exists() and not self.force:
+            target = contained(self.site, relpath)  # symlinks followed: never outside the site
+            current = _current(target)
+            if current is not None and not self.force:
                 # wx2post's own, unedited post may be regenerated (a re-run repairs images).
-                if not self.state.owns(identity, relpath, target.read_bytes()):
+                if not self.state.owns(identity, relpath, current):
                     raise PostExists(f"{target} exists (use --force to overwrite)")
                 replace = True
         store = None if self.dry_run else self.store_for(relpath)
@@ -402,22 +404,28 @@ class Runner:
             first = conversion.failed_images[0]
             count = len(conversion.failed_images)
             raise WxError(f"{count} image(s) could not be saved (--strict-images), first: {first.error}")
-        result.status = "converted"
         if self.to_stdout:
+            result.status = "converted"
             self.emit(conversion.post.text)
             return
-        target = safe_target(self.site, relpath)
-        result.post = str(target)
+        target = contained(self.site, relpath)
         if self.dry_run:
+            result.status, result.post = "converted", str(target)
             self.emit(f"would write {target}")
             return
         data = conversion.post.text.encode("utf-8")
-        if target.exists() and target.read_bytes() == data:
+        complete = not conversion.failed_images
+        if _current(target) == data:
             result.status = "unchanged"
         else:
-            write_atomic(target, data, replace=replace)
+            # Counted converted only once the file is in place: a failed write raises
+            # WriteFailed, the result stays "failed" and the state records nothing.
+            written = write_file(self.site, relpath, data, replace=replace)
             self._written.append(identity)
-        self.state.record(identity, relpath, data, complete=not conversion.failed_images, input_key=input_key)
+            result.status = "converted"
+            target = written
+        self.state.record(identity, relpath, data, complete=complete, input_key=input_key)
+        result.post = str(target)
         self.emit(str(target))
 
     def _relpath(self, draft: Draft) -> str:
@@ -450,13 +458,16 @@ class Runner:
             written = self.state.get(identity)
             if written is None:
                 continue
-            target = self.site / written.path
-            text = target.read_text(encoding="utf-8")
-            linked = link_known_posts(text, index, self.options.preset, own=written.path)
-            if linked != text:
-                data = linked.encode("utf-8")
-                write_atomic(target, data)
-                self.state.record(identity, written.path, data, complete=written.complete)
+            try:
+                text = contained(self.site, written.path).read_text(encoding="utf-8")
+                linked = link_known_posts(text, index, self.options.preset, own=written.path)
+                if linked != text:
+                    data = linked.encode("utf-8")
+                    write_file(self.site, written.path, data)
+                    self.state.record(identity, written.path, data, complete=written.complete)
+            except (WxError, OSError, UnicodeDecodeError) as exc:  # the post stays, with WeChat links
+                reason = exc.reason if isinstance(exc, WxError) else str(exc)
+                self.warn(redact(f"wx2post: warning: {written.path}: links to other posts not set: {reason}"))
 
     def status(self) -> ExitStatus:
         converted = self.counts["converted"] + self.counts["unchanged"]
@@ -496,6 +507,18 @@ def _is_feed_file(path: Path) -> bool:
 
 def _os_reason(exc: OSError) -> str:
     return f"cannot read the file ({exc.strerror or exc})"
+
+
+def _current(target: Path) -> bytes | None:
+    """The bytes of the file at `target`, None if there is none; a folder in the way is refused."""
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise WriteFailed(f"cannot write {target}: it is a folder") from None
+    except OSError as error:
+        raise WriteFailed(f"cannot read {target}: {error.strerror or type(error).__name__}") from None
 
 
 def _file_key(path: Path) -> str:

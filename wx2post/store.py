@@ -12,7 +12,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +24,7 @@ import requests
 
 from .download import HEAD_BYTES, AddressCheck, Downloader, DownloadError, Resolver, default_resolver
 from .errors import WxError
+from .files import contained, stage
 from .images import (
     IMAGE_EXTENSIONS,
     BadImage,
@@ -74,7 +74,9 @@ class ImageStore:
         if settings.mode not in ("local", "remote"):
             raise ValueError(f"image mode must be 'local' or 'remote', not {settings.mode!r}")
         self.settings = settings
+        self.site = site
         self.folder = image_folder(site, settings.folder)
+        contained(site, self.folder)  # a folder that is a link out of the site: refused before any work
         self.downloader = Downloader(settings, session, resolve=resolve, address_ok=address_ok)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -207,23 +209,17 @@ class ImageStore:
         `write` fills the part file and returns the extension (raising if the bytes
         are not an image). An existing `<stem>.*` wins; the part file never survives.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, part_name = tempfile.mkstemp(prefix=f"{stem}.", suffix=".part", dir=self.folder)
-        part = Path(part_name)
-        try:
-            with os.fdopen(fd, "w+b") as sink:
-                ext = write(sink)
+        # files.stage: the folder checked inside the site as opened, the umask's mode, no clobbering.
+        with stage(self.site, self.folder, prefix=f"{stem}.", suffix=".part") as part:
+            ext = write(part.file)
             with self._stem_lock(stem):
                 if existing := self._cached(stem):
                     return existing, False
-                final = self.folder / file_name(stem, ext)
-                os.replace(part, final)
+                final = part.commit(file_name(stem, ext), replace=False)
                 with self._lock:
                     if self._stored is not None:
                         self._stored[stem] = final.name
                 return final, True
-        finally:
-            part.unlink(missing_ok=True)
 
     def _stem_lock(self, stem: str) -> threading.Lock:
         with self._lock:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import ExitStatus, WxError
+from ..files import contained
 from ..images import ImageSettings, image_folder
 from ..inputs import InputCounts, expand
 from ..models import BEIJING, Options
@@ -196,8 +197,8 @@ def convert(
     )
     counts = InputCounts()
     try:
-        if image_dir is not None and image_dir.strip("/"):
-            image_folder(site, image_dir.strip("/"))  # refuse a folder outside the site before any work
+        if image_dir:  # outside the site (absolute, `..`, a link out): a usage error before any work
+            contained(site, image_folder(site, image_dir))
         runner = Runner(
             site,
             options,

@@ -97,7 +97,7 @@ def fix(
     PATHS are post files or folders of them (a site folder: its `_posts`). Nothing is
     written without --write; the report says, post by post, what would change.
     """
-    folder = image_dir.strip("/") or "postimg"
+    folder = image_dir.rstrip("/") or "postimg"
     images = ImageSettings(
         folder=folder,
         prefix=image_prefix if image_prefix is not None else "{{site.baseurl}}/" + folder + "/",

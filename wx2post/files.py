@@ -111,9 +111,14 @@ class Staged:
         except OSError as error:
             os.close(self._dir)
             raise _failed(self.folder, error) from None
-        self.file: IO[bytes] = os.fdopen(fd, "w+b")
-        self.path = self.folder / self.name
         self._open = True
+        try:
+            self.file: IO[bytes] = os.fdopen(fd, "w+b")
+        except BaseException:  # even Ctrl-C: no temporary file survives
+            os.close(fd)
+            self._unlink_and_release()
+            raise
+        self.path = self.folder / self.name
 
     def __enter__(self) -> Staged:
         return self
@@ -125,16 +130,20 @@ class Staged:
         """Remove the temporary file (if not committed) and release the folder."""
         if not self._open:
             return
-        self._open = False
         try:
             self.file.close()
         except OSError:
             pass
+        finally:
+            self._unlink_and_release()
+
+    def _unlink_and_release(self) -> None:
         try:
             os.unlink(self.name, dir_fd=self._dir)
         except FileNotFoundError:
             pass
         finally:
+            self._open = False
             os.close(self._dir)
 
     def commit(self, name: str, *, replace: bool = True) -> Path:

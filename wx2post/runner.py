@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -417,14 +418,20 @@ class Runner:
         complete = not conversion.failed_images
         if _current(target) == data:
             result.status = "unchanged"
+            self.state.record(identity, relpath, data, complete=complete, input_key=input_key)
         else:
             # Counted converted only once the file is in place: a failed write raises
             # WriteFailed, the result stays "failed" and the state records nothing.
-            written = write_file(self.site, relpath, data, replace=replace)
+            target = self.state.commit(
+                identity,
+                relpath,
+                data,
+                partial(write_file, self.site, relpath, data, replace=replace),
+                complete=complete,
+                input_key=input_key,
+            )
             self._written.append(identity)
             result.status = "converted"
-            target = written
-        self.state.record(identity, relpath, data, complete=complete, input_key=input_key)
         result.post = str(target)
         self.emit(str(target))
 
@@ -463,8 +470,8 @@ class Runner:
                 linked = link_known_posts(text, index, self.options.preset, own=written.path)
                 if linked != text:
                     data = linked.encode("utf-8")
-                    write_file(self.site, written.path, data)
-                    self.state.record(identity, written.path, data, complete=written.complete)
+                    rewrite = partial(write_file, self.site, written.path, data)
+                    self.state.commit(identity, written.path, data, rewrite, complete=written.complete)
             except (WxError, OSError, UnicodeDecodeError) as exc:  # the post stays, with WeChat links
                 reason = exc.reason if isinstance(exc, WxError) else str(exc)
                 self.warn(redact(f"wx2post: warning: {written.path}: links to other posts not set: {reason}"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,6 +101,31 @@ class SiteState:
         if input_key:
             self._inputs[input_key] = identity
         self._dirty = True
+
+    def commit(
+        self,
+        identity: str,
+        relpath: str,
+        data: bytes,
+        write: Callable[[], Path],
+        *,
+        complete: bool,
+        input_key: str = "",
+    ) -> Path:
+        """`write()` the post, then record it: recorded only if the bytes are on disk, also
+        when the write is interrupted after the file was put in place."""
+        try:
+            path = write()
+        except BaseException:
+            try:
+                on_disk = (self.site / relpath).read_bytes() == data
+            except OSError:
+                on_disk = False
+            if on_disk:
+                self.record(identity, relpath, data, complete=complete, input_key=input_key)
+            raise
+        self.record(identity, relpath, data, complete=complete, input_key=input_key)
+        return path
 
     def save(self) -> None:
         if not self._dirty:

@@ -1,0 +1,176 @@
+"""Cleaning one URL: credentials and tracking out, everything else byte for byte (pure).
+
+The rules (the README's "Clean links" states them):
+- Entities and JS escapes are decoded until stable before anything is read.
+- Scheme, host and parameter names are compared case-insensitively after
+  percent-decoding (`KEY=`, `Pass_Ticket=`, `%6bey=`, `key%3D...` are all `key`).
+- A query is split on `&` and `;`; a fragment holding `=` is read as a query too.
+- A parameter whose value is (or, decoded, holds) a URL or a credential is
+  cleaned recursively (`?url=https%3A%2F%2Fmp.weixin.qq.com%2Fs%3F...%26key%3D...`).
+- WeChat article and album links become their identity; other WeChat pages lose the
+  session and the fragment; WeChat CDN images lose the lazy loader's decorations.
+- A URL that still shows a credential afterwards loses its query and fragment; if
+  even that shows one, the link is refused (`clean_link` returns None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import quote, unquote
+
+from .decode import decode_fully, unescape_link
+from .identity import album_url, article_id
+from .parts import (
+    CREDENTIAL_NAME_RE,
+    Parts,
+    is_image_host,
+    is_tracking,
+    is_wechat_host,
+    join_params,
+    param_name,
+    split_params,
+    split_url,
+    with_scheme,
+)
+
+# Image CDN decorations added by the page's lazy loader or by sharing.
+IMAGE_NOISE_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "from"})
+# Other mp.weixin.qq.com pages: what says how the reader got there.
+WECHAT_PAGE_NOISE = frozenset({"scene", "chksm"})
+# Parameters that commonly carry a URL. Documentation only: a value is looked into
+# whenever, percent-decoded, it starts like a URL or shows a credential, whatever its name.
+URL_VALUED_PARAMS = ("url", "u", "redirect_uri", "redirect_url", "redirect", "target", "src", "link", "next")
+
+# `key=` wherever a parameter could start: after a separator, a slash, a space, a quote
+# or at the very start; never inside another name (`monkey=`, `api-key=`).
+_CREDENTIAL_ASSIGNMENT = re.compile(rf"(?i)(?<![A-Za-z0-9_.~-]){CREDENTIAL_NAME_RE}=(?=[^&;#\s\"'<>…])")
+_URL_START = re.compile(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//|(?:mp\.)?weixin\.qq\.com/)")
+
+Drop = Callable[[str], bool]
+
+
+def has_credential(text: str) -> bool:
+    """Whether any decoding of `text` (entities, percent, JS, Markdown escapes) shows a
+    credential parameter: the check every cleaned URL and scrubbed text must pass."""
+    return bool(_CREDENTIAL_ASSIGNMENT.search(decode_fully(text)))
+
+
+def is_wechat_image(url: str) -> bool:
+    return is_image_host(split_url(with_scheme(unescape_link(url))).host)
+
+
+def _needs_work(decoded: str, absolute: Parts) -> bool:
+    if is_wechat_host(absolute.host) or is_image_host(absolute.host):
+        return True
+    full = decode_fully(decoded)
+    return bool(_CREDENTIAL_ASSIGNMENT.search(full)) or "utm_" in full.lower()
+
+
+def clean_link(url: str) -> str | None:
+    """`url` without credentials or tracking, or None when they cannot be removed.
+
+    A URL with nothing to remove comes back exactly as given.
+    """
+    decoded = unescape_link(url)
+    if not decoded or decoded[:5].lower() == "data:":
+        return url
+    absolute = split_url(with_scheme(decoded))
+    if not _needs_work(decoded, absolute):
+        return url
+    cleaned = _clean(decoded, absolute)
+    if has_credential(cleaned):
+        cleaned = _without_query(cleaned)
+    if has_credential(cleaned):
+        return None
+    if cleaned == decoded:
+        return decoded if url.strip().strip("\"'") == decoded else url
+    return cleaned
+
+
+def clean_url(url: str) -> str:
+    """Any link as it may be written (see clean_link); "" when it must not be written at all."""
+    cleaned = clean_link(url)
+    return "" if cleaned is None else cleaned
+
+
+def clean_image_url(url: str) -> str:
+    """An image URL without lazy-loader and tracking decorations (keeps `wx_fmt`).
+
+    "" when a credential cannot be removed (the image is then not requested or written).
+    """
+    return clean_url(with_scheme(url.strip()) if url.lstrip().startswith("//") else url)
+
+
+def _clean(decoded: str, absolute: Parts) -> str:
+    if absolute.scheme_name in ("http", "https"):
+        if is_wechat_host(absolute.host):
+            identity = article_id(decoded)
+            if identity:
+                return identity.url
+            album = album_url(decoded)
+            if album:
+                return album
+            # Other mp.weixin.qq.com pages: keep the page, drop the reader's session and
+            # the `#rd` / `#wechat_redirect` fragment.
+            page = Parts("https:", absolute.authority, absolute.path, absolute.query, None)
+            return _drop(page, lambda seg: is_tracking(seg) or param_name(seg) in WECHAT_PAGE_NOISE)
+        if is_image_host(absolute.host):
+            image = Parts("https:", absolute.authority, absolute.path, absolute.query, absolute.fragment)
+            return _drop(image, lambda seg: is_tracking(seg) or param_name(seg) in IMAGE_NOISE_PARAMS)
+    # Anything else is the author's link: worked on as written (`//host`, relative, mailto:).
+    return _drop(split_url(decoded), is_tracking)
+
+
+def _drop(parts: Parts, drop: Drop) -> str:
+    query = parts.query
+    if query is not None:
+        new = _clean_query(query, drop)
+        query = None if new == "" and new != query else new
+    fragment = parts.fragment
+    if fragment is not None and "=" in fragment:
+        # `#key=...&uin=...`, `#/route?key=...`: a fragment that reads like a query is one.
+        head, sep, tail = fragment.rpartition("?")
+        new = _clean_query(tail, drop)
+        if new != tail:
+            fragment = head + (sep if new else "") + new
+            fragment = fragment or None
+    return str(Parts(parts.scheme, parts.authority, parts.path, query, fragment))
+
+
+def _clean_query(query: str, drop: Drop) -> str:
+    kept: list[tuple[str, str]] = []
+    for sep, segment in split_params(query):
+        if segment and drop(segment):
+            continue
+        cleaned = _clean_segment(segment)
+        if cleaned is not None:
+            kept.append((sep, cleaned))
+    return join_params(kept)
+
+
+def _clean_segment(segment: str) -> str | None:
+    """`name=value` with a value that hides a URL or a credential cleaned, else as it is."""
+    if "=" not in segment:
+        return None if has_credential(segment) else segment
+    name, value = segment.split("=", 1)
+    inner = unquote(value, errors="replace")
+    if not has_credential(value) and not _URL_START.match(inner):
+        return segment
+    from .scan import scrub_text  # the value is text of its own: URLs inside it, stray credentials
+
+    cleaned = scrub_text(inner)
+    if has_credential(cleaned):
+        return None
+    if cleaned == inner:
+        return segment
+    if inner != value:  # it came percent-encoded: encode it back, keeping what was literal
+        safe = "".join(c for c in "/:@!$'()*,~" if c in value)
+        cleaned = quote(cleaned, safe=safe)
+    return f"{name}={cleaned}"
+
+
+def _without_query(url: str) -> str:
+    parts = split_url(url)
+    path = re.split(r"[;&]", parts.path, maxsplit=1)[0]
+    return str(Parts(parts.scheme, parts.authority, path, None, None))

@@ -14,10 +14,12 @@ from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
 from .models import Article, ImageRef
-from .urls import clean_image_url, clean_url, clean_urls_in_text, is_wechat_image
+from .urls import clean_image_url, clean_link, clean_url, is_wechat_image, scrub_text
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
+# No URL and no credential can be spelled without one of these.
+_URL_OR_ESCAPE = re.compile(r"[/:=%&\\]")
 _BG_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
 # Elements that are never article content.
 _DROP_TAGS = (
@@ -248,7 +250,8 @@ def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
     if tag in ("mp-common-profile", "mpprofile") or "mp_profile_iframe" in cls:
         name = el.get("data-nickname") or "公众号"
         biz = el.get("data-id") or ""
-        href = f"https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz={quote(biz)}" if biz else ""
+        home = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz="
+        href = home + quote(biz, safe="=") if biz else ""
         return f"公众号：{_oneline(name)}", href
     return None
 
@@ -322,7 +325,11 @@ def clean_links(body: HtmlElement) -> None:
         if not href or href.startswith("javascript:"):
             a.attrib.pop("href", None)
             continue
-        a.set("href", clean_url(href))
+        cleaned = clean_link(href)
+        if cleaned is None:  # a credential that cannot be removed: the link goes, its text stays
+            a.attrib.pop("href", None)
+        else:
+            a.set("href", cleaned)
 
 
 def normalise_text(body: HtmlElement) -> None:
@@ -341,9 +348,9 @@ def normalise_text(body: HtmlElement) -> None:
 
 
 def _normalised(text: str) -> str:
-    if "//" not in text and not _SPECIAL_SPACE.search(text):
+    if not _URL_OR_ESCAPE.search(text) and not _SPECIAL_SPACE.search(text):
         return text  # the common case, found with one search instead of three passes
-    return clean_urls_in_text(ZERO_WIDTH.sub("", text).replace("\u00a0", " "))
+    return scrub_text(ZERO_WIDTH.sub("", text).replace("\u00a0", " "))
 
 
 def _remove_keep_tail(el: HtmlElement) -> None:

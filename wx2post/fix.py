@@ -52,7 +52,7 @@ from .models import ImageRef
 from .pipeline import draft_page
 from .post import escape_template
 from .sources import PageSource
-from .urls import CREDENTIAL_PARAMS, article_id, clean_image_url, clean_url, is_wechat_host, is_wechat_image
+from .urls import article_id, clean_image_url, clean_link, find_urls, is_wechat_image, mask
 
 # -- values ------------------------------------------------------------------
 
@@ -381,25 +381,11 @@ def _remove_lines(
 
 # -- URLs ------------------------------------------------------------------------
 
-_URL_CHARS = r"(?:[A-Za-z0-9\-._~:/?#@!$&+,;=%]|\\[_*#&=.\-])"
-_URL_IN_TEXT = re.compile(
-    rf"(?:[Hh][Tt][Tt][Pp][Ss]?:)?//{_URL_CHARS}+|(?<![\w./@-])mp\.weixin\.qq\.com/{_URL_CHARS}+"
-)
-_ENTITY_END = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);$")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def md_unescape(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", text)
-
-
-def _trim_url(url: str) -> str:
-    """Sentence punctuation after a URL is not part of it (`&amp;` keeps its `;`)."""
-    while url and url[-1] in ".,;:!?'":
-        if url[-1] == ";" and _ENTITY_END.search(url):
-            break
-        url = url[:-1]
-    return url
 
 
 def _absolute(url: str) -> str:
@@ -410,20 +396,18 @@ def _absolute(url: str) -> str:
     return url
 
 
-def _needs_cleaning(url: str) -> bool:
-    parts = urlsplit(md_unescape(url).replace("&amp;", "&"))
-    if is_wechat_host(parts.netloc) or is_wechat_image(url):
-        return True
-    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    return any(k in CREDENTIAL_PARAMS or k.lower().startswith("utm_") for k in names)
-
-
 def clean_one_url(raw: str) -> str:
-    """`raw` as conversion would write it, in the same escaping (`&amp;`, `\\_`) it came in."""
-    url = _absolute(raw)
-    if not _needs_cleaning(url):
+    """`raw` as conversion would write it, in the same escaping (`&amp;`, `\\_`) it came in.
+
+    The cleaning is urls.clean_link's; a URL it refuses (a credential that cannot be
+    removed) is removed.
+    """
+    plain = md_unescape(raw)
+    clean = clean_link(plain)
+    if clean == plain:
         return raw
-    clean = clean_url(md_unescape(url))
+    if clean is None:
+        return ""
     if "&amp;" in raw:
         clean = clean.replace("&", "&amp;")
     if "\\_" in raw:
@@ -432,15 +416,13 @@ def clean_one_url(raw: str) -> str:
 
 
 def clean_urls(text: str, ctx: FixContext, rule: str = "clean-urls") -> tuple[str, list[Change]]:
-    """Every URL cleaned where it appears: links, images, HTML attributes, plain text, code."""
+    """Every URL cleaned where it appears: links, images, HTML attributes, plain text, code
+    (found by urls.find_urls, the scanner conversion uses)."""
     edits = []
-    for m in _URL_IN_TEXT.finditer(text):
-        url = _trim_url(m.group(0))
-        if "//" not in url and not url.lower().startswith("mp.weixin"):
-            continue
-        new = clean_one_url(url)
-        if new != url:
-            edits.append((m.start(), m.start() + len(url), new))
+    for span in find_urls(text):
+        new = clean_one_url(span.url)
+        if new != span.url:
+            edits.append((span.start, span.end, new))
     return _apply_edits(text, edits, rule)
 
 
@@ -681,8 +663,8 @@ def source_links(meta: dict[str, Any], body: str) -> list[SourceLink]:
             add(value.strip(), True)
     for m in _SOURCE_LABEL.finditer(body):
         add(m.group("md") or m.group("html") or "", True)
-    for m in _URL_IN_TEXT.finditer(body):
-        add(_trim_url(m.group(0)), False)
+    for span in find_urls(body):
+        add(span.url, False)
     return sorted(found.values(), key=lambda s: not s.named)
 
 
@@ -1376,17 +1358,6 @@ def _reason(exc: BaseException) -> str:
 
 
 # -- reporting ---------------------------------------------------------------------------
-
-_CREDENTIAL_VALUE = re.compile(
-    r"(?<=[?&;])("
-    + "|".join(sorted(map(re.escape, CREDENTIAL_PARAMS), key=len, reverse=True))
-    + r")=[^&\s#\"'<>)]*"
-)
-
-
-def mask(text: str) -> str:
-    """Credential values replaced by `…` (the report shows what goes, never the secret)."""
-    return _CREDENTIAL_VALUE.sub(r"\1=…", text)
 
 
 def _short(text: str, limit: int = 72) -> str:

@@ -16,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 
-from .urls import article_id
+from .urls import article_id, scrub_text
 
 MAX_NAME_BYTES = 255
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*#%&{}\[\]^~`'!$+,;=@()\s\u3000]+")
@@ -50,6 +50,8 @@ def article_slug_id(url: str, fallback: str) -> str:
 
 
 def make_slug(mode: str, title: str, url: str, identity: str) -> str:
+    # Slugging would turn `?key=SECRET` into `-key-SECRET`, past any later check.
+    title = scrub_text(title)
     if mode == "pinyin":
         slug = slugify_pinyin(title)
     elif mode == "id":

@@ -112,6 +112,11 @@ def _scrub_run(m: re.Match[str]) -> str:
     return _clean_or_drop(run) if has_credential(run) else run
 
 
+def _drop_assignment(m: re.Match[str]) -> str:
+    word = m.group(0)
+    return "" if "=" in word or has_credential(word) else word
+
+
 def scrub_text(text: str) -> str:
     """Text safe to write anywhere (titles, names, alt text, messages): URLs cleaned and
     any stray credential removed. Text without either comes back unchanged."""
@@ -121,7 +126,7 @@ def scrub_text(text: str) -> str:
     if has_credential(text):
         text = _RUN.sub(_scrub_run, text)
     if has_credential(text):  # spelled with characters no URL holds: every such word goes
-        text = _WORD.sub(lambda m: "" if has_credential(m.group(0)) or "=" in m.group(0) else m.group(0), text)
+        text = _WORD.sub(_drop_assignment, text)
     return text
 
 

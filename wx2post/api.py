@@ -18,6 +18,7 @@ from .inputs import InputCounts, expand
 from .models import Article, Options
 from .parse import parse_page
 from .runner import FetchSettings, Result, Runner
+from .safety import scrub_metadata
 from .sources import read_page
 
 
@@ -57,6 +58,8 @@ def parse_article(path: str | os.PathLike[str]) -> Article:
     """The metadata of one saved page (raises a WxError subclass for failure pages)."""
     page = read_page(Path(path))
     try:
-        return parse_page(page.html, page.origin)
+        article = parse_page(page.html, page.origin)
     except VerificationRequired:
         raise SavedVerificationPage(source=page.origin) from None
+    scrub_metadata(article)  # the same text scrubbing as a conversion
+    return article

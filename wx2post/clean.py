@@ -14,7 +14,8 @@ from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
 from .models import Article, ImageRef
-from .urls import clean_image_url, clean_link, clean_url, is_wechat_image, scrub_text
+from .safety import safe_href
+from .urls import clean_image_url, clean_url, is_wechat_image, scrub_text
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
@@ -319,17 +320,15 @@ def _image_source(data_src: str, src: str) -> tuple[str, str]:
 
 
 def clean_links(body: HtmlElement) -> None:
-    """Every link written is clean: article identity only, no tracking or credentials."""
+    """Every link written is clean (article identity only, no tracking or credentials) and
+    safe (http, https, mailto or relative: safety.safe_href); any other loses its href and
+    keeps its text."""
     for a in body.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith("javascript:"):
-            a.attrib.pop("href", None)
-            continue
-        cleaned = clean_link(href)
-        if cleaned is None:  # a credential that cannot be removed: the link goes, its text stays
+        href = safe_href(a.get("href") or "")
+        if href is None:
             a.attrib.pop("href", None)
         else:
-            a.set("href", cleaned)
+            a.set("href", href)
 
 
 def normalise_text(body: HtmlElement) -> None:

@@ -19,6 +19,7 @@ from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_fragment, parse_source
 from .post import build_post, image_placeholder
 from .render import render_markdown
+from .safety import image_reference, scrub_metadata
 from .sources import PageSource, read_page
 from .store import ImageStore
 
@@ -61,6 +62,7 @@ def draft_fragment(article: Article, html: str) -> Draft:
 def draft_article(article: Article, assets: PageSource, *, fallback_date: datetime | None = None) -> Draft:
     """clean -> render an article whose body is parsed; `assets` says where saved images are."""
     clean_body(article)
+    scrub_metadata(article)
     body = render_markdown(article.content, lambda i: (image_placeholder(i), article.images[i].alt))
     article.content = None  # the tree is large and no longer needed
     warnings = []
@@ -96,6 +98,7 @@ def finish_post(
         wanted.append(ImageRef(url=article.cover_url, role="cover"))
     outcomes = store.localise(wanted, draft.assets) if store is not None else []
     refs = [o.reference for o in outcomes] if outcomes else [img.url for img in article.images]
+    refs = [image_reference(r) for r in refs]  # written in `![](...)` and `src="..."`: made safe for both
     header_img = ""
     if cover_index >= 0 and outcomes[cover_index].path is not None:
         path = outcomes[cover_index].path

@@ -12,6 +12,8 @@ import yaml
 
 from .models import BEIJING, Article, Options, Post
 from .presets import Preset, get_preset
+from .render.escape import escape_plain, link_target
+from .safety import safe_href, sanitize_html
 from .slug import fit_bytes, make_slug
 
 IMAGE_TOKEN = "\x00wx2post-image-{}\x00"
@@ -118,19 +120,20 @@ def _one_line(text: str) -> str:
 def attribution(article: Article, preset: Preset) -> str:
     """The repost note the blog opens every post with (the seed's blockquote)."""
     account = article.account_name or "微信公众号"
+    url = safe_href(article.url) if article.url else None
     if preset.html_attribution:
         lines = [f"转载：{html.escape(account)}"]
         if article.author and article.author != account:
             lines.append(f"作者：{html.escape(article.author)}")
         source = "来源：微信公众号"
-        if article.url:
-            source += f' <a href="{html.escape(article.url)}">原文链接</a>'
+        if url:
+            source += f' <a href="{html.escape(url)}">原文链接</a>'
         lines.append(source)
-        return "<blockquote><p>" + "<br>\n".join(lines) + "</p></blockquote>\n"
-    lines = [f"转载：{account}"]
+        return sanitize_html("<blockquote><p>" + "<br>\n".join(lines) + "</p></blockquote>") + "\n"
+    lines = [f"转载：{escape_plain(account)}"]
     if article.author and article.author != account:
-        lines.append(f"作者：{article.author}")
-    lines.append("来源：微信公众号" + (f" [原文链接]({article.url})" if article.url else ""))
+        lines.append(f"作者：{escape_plain(article.author)}")
+    lines.append("来源：微信公众号" + (f" [原文链接]({link_target(url)})" if url else ""))
     return "\n".join("> " + ln + ("  " if i < len(lines) - 1 else "") for i, ln in enumerate(lines)) + "\n"
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ..safety import link_scheme
+from ..urls import find_urls
+
 _ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
 _ALWAYS = re.compile(r"[`*]")
 _BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|\s|$)")
@@ -11,7 +14,9 @@ _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LINK_CLOSE = re.compile(r"\](?=[(\[:])")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _BRACKET = re.compile(r"[\[\]]")
-_BARE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+# `{:` opens a kramdown attribute list (`{: onclick=...}`) or extension (`{::nomarkdown}`)
+# anywhere in a line; `\{` prints `{` in every Markdown reader.
+_KRAMDOWN_OPEN = re.compile(r"\{(?=:)")
 
 
 def escape_text(text: str, autolink: bool = True, label: bool = False) -> str:
@@ -24,13 +29,13 @@ def escape_text(text: str, autolink: bool = True, label: bool = False) -> str:
         return escape_plain(text)
     out = []
     pos = 0
-    for m in _BARE_URL.finditer(text):
-        url = m.group(0).rstrip(".,;:!?'")
-        while url.endswith((")", "]")) and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
-            url = url[:-1]
-        out.append(escape_plain(text[pos : m.start()]))
+    for span in find_urls(text):  # the one URL scanner (wx2post.urls)
+        url = span.url
+        if link_scheme(url) not in ("http", "https"):
+            continue
+        out.append(escape_plain(text[pos : span.start]))
         out.append(url if escape_plain(url) == url else f"<{url}>")
-        pos = m.start() + len(url)
+        pos = span.end
     out.append(escape_plain(text[pos:]))
     return "".join(out)
 
@@ -61,6 +66,8 @@ def escape_plain(text: str, label: bool = False) -> str:
         text = _ENTITY_LIKE.sub("&amp;", text)
     if "<" in text:
         text = _TAG_OPEN.sub("&lt;", text)
+    if "{:" in text:
+        text = _KRAMDOWN_OPEN.sub(r"\\{", text)
     return text.replace("$$", "\\$\\$")
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
+from ..safety import is_allowed_target
+
 BLOCK_TAGS = frozenset(
     "p div section article header footer aside main nav figure figcaption center address "
     "blockquote ul ol li dl dt dd pre table thead tbody tfoot tr td th hr "
@@ -59,7 +61,7 @@ def inline_style(el: HtmlElement, tag: str, parent: Style) -> Style:
         italic = True
     code = parent.code or tag in ("code", "kbd", "samp", "tt")
     href = parent.href
-    if tag == "a" and el.get("href"):
+    if tag == "a" and el.get("href") and is_allowed_target(el.get("href", "")):
         href = el.get("href", "")
     return _style(bold, italic, code, href)
 

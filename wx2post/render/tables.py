@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lxml.html import HtmlElement
 
+from ..safety import sanitize_html
 from .style import BLOCK_TAGS, SPACES, ImageTarget, Style, inline_style
 
 if TYPE_CHECKING:
@@ -76,7 +77,9 @@ def html_table(rows: list[HtmlElement], walker: Walker) -> str:
             cells.append(f"<{c.tag}{attrs}>{text}</{c.tag}>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
-    return "\n".join(out)
+    # Built from escaped values; the sanitizer is the second wall (allow-listed tags,
+    # attributes and URL schemes), so a slip here cannot publish script.
+    return sanitize_html("\n".join(out))
 
 
 def cell_html(cell: HtmlElement, image_target: ImageTarget) -> str:

@@ -8,9 +8,10 @@ to find URLs; it reads them the way GFM's extended autolinks do:
 - it runs over ASCII URL characters (`(`, `'`, `*` included; no whitespace, `<`,
   `>`, `"`, backtick, `|`, braces or non-ASCII);
 - it ends at `&quot;`, `&lt;`, `&gt;` or `&#39;` (HTML-escaped quotes), at the
-  quote that opened it (`href='...'`), and before trailing `?!.,:*_~'`, an unmatched
-  `)` and a `;` that does not end an entity: `[w](https://x/Foo_(bar)?key=s)` is
-  `https://x/Foo_(bar)?key=s`.
+  quote that opened it (`href='...'`), and before trailing `?!.,:'`, an unmatched
+  `)`, a `;` that does not end an entity and a `*`, `_` or `~` that closes emphasis
+  opened right before the URL (`**https://x/a*b**`): `[w](https://x/Foo_(bar)?key=s)`
+  is `https://x/Foo_(bar)?key=s`.
 
 `scrub_text` cleans every URL found (clean_link) and then every other run of URL
 characters that still shows a credential (`?key=...` after a non-ASCII path, a
@@ -34,7 +35,8 @@ _START = re.compile(
 _BODY = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]|\\[!-~])*")
 _ESCAPED_QUOTE = re.compile(r"(?i)&(?:quot|lt|gt|apos|#0*3[49]|#x0*2[27]);")
 _ENTITY_END = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);$")
-_TRAILING = "?!.,:*_~'\\"
+_TRAILING = "?!.,:'\\"
+_EMPHASIS = "*_~"
 # A run of URL characters outside any URL found: where stray credentials hide.
 _RUN = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&*+,;=%\[\]]|\\[!-~])+")
 _WORD = re.compile(r"[!-~]+")
@@ -48,11 +50,12 @@ class UrlSpan:
     url: str
 
 
-def _trim(url: str) -> str:
-    """GFM's end of an autolink: trailing punctuation and unmatched `)` are not the URL's."""
+def _trim(url: str, before: str) -> str:
+    """GFM's end of an autolink: trailing punctuation and unmatched `)` are not the URL's;
+    nor is a trailing `*`, `_` or `~` that closes emphasis opened just before the URL."""
     while url:
         last = url[-1]
-        if last in _TRAILING:
+        if last in _TRAILING or (last in _EMPHASIS and last == before):
             url = url[:-1]
         elif last == ")" and url.count(")") > url.count("("):
             url = url[:-1]
@@ -77,7 +80,7 @@ def find_urls(text: str) -> Iterator[UrlSpan]:
         escaped = _ESCAPED_QUOTE.search(url)
         if escaped:
             url = url[: escaped.start()]
-        url = _trim(url)
+        url = _trim(url, quote)
         if len(url) > len(m.group(0)):
             yield UrlSpan(start, start + len(url), url)
         pos = max(start + len(url), m.end())

@@ -107,7 +107,9 @@ def scrub_metadata(article: Article) -> None:
     """Titles, names, summary and alt text scrubbed of credentials (urls.scrub_text) before
     they reach front matter, slugs, file names, messages, `--json` or the state."""
     for name in ("title", "author", "account_name", "account_alias", "summary"):
-        setattr(article, name, scrub_text(getattr(article, name)))
+        value = getattr(article, name)
+        scrubbed = scrub_text(value)
+        setattr(article, name, scrubbed.strip() if scrubbed != value else value)
     for image in article.images:
         image.alt = scrub_text(image.alt)
     for name in ("url", "source_url"):

@@ -68,7 +68,8 @@ def _identity_values(query: str | None, wanted: tuple[str, ...], aliases: dict[s
         name = aliases.get(name, name)
         if name not in wanted or name in values or "=" not in segment:
             continue
-        raw = unquote(segment.split("=", 1)[1].replace("+", " "))
+        # `+` stays `+`: these values are base64 or digits, never text with spaces.
+        raw = unquote(segment.split("=", 1)[1])
         m = _VALUE_CHARS[name].match(raw)
         value = m.group(0) if m else ""
         if value:

@@ -17,11 +17,9 @@ built-in defaults. `wx2post init` writes a commented file (see `render_config`).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 import sys
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +28,6 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import ExitStatus, UnsafePath, WxError
-from ..images import image_folder
-from ..post import MANAGED_KEYS
 from ..presets import PRESETS, get_preset
 
 if sys.version_info >= (3, 11):
@@ -156,6 +152,10 @@ def validate_config(raw: dict[str, Any], where: str = CONFIG_NAME) -> dict[str, 
 
 
 def _suggest(name: str) -> str:
+    import difflib
+
+    from ..post import MANAGED_KEYS
+
     known = [k.name for k in KEYS] + [FRONT_MATTER]
     close = difflib.get_close_matches(name, known, n=1)
     if close:
@@ -200,6 +200,8 @@ def _check(key: Key, value: Any, where: str) -> Any:
     if key.maximum is not None and value > key.maximum:
         raise fail(f"at most {key.maximum:g}")
     if key.name == "image_dir":
+        from ..images import image_folder
+
         try:
             image_folder(Path("."), value)
         except UnsafePath as exc:
@@ -210,6 +212,8 @@ def _check(key: Key, value: Any, where: str) -> Any:
 def _front_matter(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: [{FRONT_MATTER}] must be a table of fields")
+    from ..post import MANAGED_KEYS
+
     fields: dict[str, Any] = {}
     for name, item in value.items():
         if name in MANAGED_KEYS:
@@ -327,6 +331,8 @@ def preset_defaults(preset: str) -> dict[str, Any]:
 def render_config(preset: str) -> str:
     """The text of a commented wx2post.toml for `preset`: every key, commented out, at
     its default, so uncommenting a line changes nothing until its value is edited."""
+    import textwrap
+
     p = get_preset(preset)
     defaults = preset_defaults(preset)
     example_dir = {"hugo": "static/images", "nunjucks": "source/images"}.get(p.template, "images")

@@ -9,16 +9,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ExitStatus, WxError
-from ..files import contained
-from ..images import ImageSettings, image_folder
-from ..inputs import InputCounts, expand
-from ..models import BEIJING, Options
 from ..presets import PRESETS
-from ..runner import FetchSettings, Runner
 from .config import config_option, loaded_front_matter, remember_site
 from .options import fetch_options, image_download_options, parse_size
-from .report import Reporter
 
 
 @click.command(context_settings={"auto_envvar_prefix": "WX2POST"})
@@ -165,6 +158,20 @@ def convert(
     (https://mp.weixin.qq.com/s/... or /s?__biz=...), album links (/mp/appmsgalbum?...),
     and feeds (RSS, Atom, JSON Feed) or OPML lists, as files or URLs.
     """
+    if not inputs and input_file is None:
+        raise click.UsageError("give at least one page, folder or link (or --input-file)")
+    if to_stdout and as_json:
+        raise click.UsageError("--stdout and --json both write to standard output: choose one")
+    # The pipeline is imported here, once the options are good: --help, --version and
+    # usage errors never pay for it (see tests/test_startup.py).
+    from ..errors import ExitStatus, WxError
+    from ..files import contained
+    from ..images import ImageSettings, image_folder
+    from ..inputs import InputCounts, expand
+    from ..models import BEIJING, Options
+    from ..runner import FetchSettings, Runner
+    from .report import Reporter
+
     options = Options(
         preset=preset,
         author=author,
@@ -182,10 +189,6 @@ def convert(
         max_size=parse_size(max_image_size),
         allow_private=allow_private_addresses,
     )
-    if not inputs and input_file is None:
-        raise click.UsageError("give at least one page, folder or link (or --input-file)")
-    if to_stdout and as_json:
-        raise click.UsageError("--stdout and --json both write to standard output: choose one")
     err = sys.stderr
     reporter = Reporter(
         lambda text: click.echo(text, nl=not (to_stdout and not as_json)),

@@ -8,24 +8,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import ExitStatus, WxError
-from ..fetch import PageFetcher, resolve_base_url
-from ..fix import ArticleFetcher, Fixer, FixSettings, Localiser, diff, find_posts, report, summary
-from ..images import ImageSettings, image_folder
 from ..presets import PRESETS, get_preset
-from ..store import ImageStore
 from .options import fetch_options, image_download_options, parse_size
+
+if TYPE_CHECKING:  # the library is imported where it is used: `wx2post --help` stays fast
+    from ..fix import ArticleFetcher, Localiser
+    from ..images import ImageSettings
 
 
 def open_store(site: Path, settings: ImageSettings) -> Localiser:
     """The image store for one site (a seam for tests that serve the CDN locally)."""
+    from ..store import ImageStore
+
     return ImageStore(site, settings)
 
 
 def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
+    from ..fetch import PageFetcher
+
     return PageFetcher(base_url=base_url, delay=delay, jitter=delay / 3)
 
 
@@ -97,6 +101,11 @@ def fix(
     PATHS are post files or folders of them (a site folder: its `_posts`). Nothing is
     written without --write; the report says, post by post, what would change.
     """
+    from ..errors import ExitStatus, WxError
+    from ..fetch import resolve_base_url
+    from ..fix import Fixer, FixSettings, diff, find_posts, report, summary
+    from ..images import ImageSettings, image_folder
+
     folder = image_dir.rstrip("/") or "postimg"
     images = ImageSettings(
         folder=folder,

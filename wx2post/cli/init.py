@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import PostExists
-from ..files import write_atomic
 from ..presets import PRESETS
 from .config import CONFIG_NAME, render_config
 
@@ -30,6 +28,9 @@ from .config import CONFIG_NAME, render_config
 def init(site: Path, preset: str, force: bool) -> None:
     """Write SITE/wx2post.toml (SITE defaults to the current folder): every option of
     `wx2post convert` for the preset, commented out at its default."""
+    from ..errors import PostExists
+    from ..files import write_atomic
+
     target = site / CONFIG_NAME
     if target.exists() and not force:
         raise click.UsageError(f"{target} exists (use --force to replace it)")

@@ -8,7 +8,8 @@ import re
 from email.message import Message
 
 from ..errors import InputError
-from .page import PageSource, decode_page, widen_encoding
+from .encoding import widen_encoding
+from .page import PageSource, decode_page
 
 
 def read_mhtml(raw: bytes, origin: str) -> PageSource:

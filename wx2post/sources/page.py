@@ -8,15 +8,13 @@ scan a big UTF-8 page as bytes and decode only the slices it needs.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bs4.dammit import EncodingDetector
-
 from ..errors import InputError
+from .encoding import candidate_encodings
 
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -188,8 +186,7 @@ def page_bytes(raw: bytes, origin: str = "") -> bytes:
 
 def decode_bytes(raw: bytes) -> str:
     """The page's bytes (from `page_bytes`) decoded with the first encoding that works."""
-    for encoding in EncodingDetector(raw, is_html=True).encodings:
-        encoding = widen_encoding(encoding)
+    for encoding in candidate_encodings(raw):
         try:
             return raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -198,13 +195,8 @@ def decode_bytes(raw: bytes) -> str:
 
 
 def _first_encoding(raw: bytes) -> str:
-    """The Python name of the first encoding `decode_bytes` tries ('' if unknown)."""
-    for encoding in EncodingDetector(raw, is_html=True).encodings:
-        try:
-            return codecs.lookup(widen_encoding(encoding)).name
-        except LookupError:
-            return ""
-    return ""
+    """The Python name of the first encoding `decode_bytes` tries."""
+    return next(candidate_encodings(raw))
 
 
 def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:
@@ -225,8 +217,3 @@ def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:
                 return False
         pos = end
     return True
-
-
-def widen_encoding(encoding: str) -> str:
-    # Pages declaring GBK or GB2312 routinely use characters only GB18030 has.
-    return "gb18030" if encoding.lower().replace("-", "") in {"gbk", "gb2312", "cp936"} else encoding

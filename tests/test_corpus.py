@@ -12,6 +12,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import frontmatter
 import lxml.html
 import pytest
 from click.testing import CliRunner
@@ -262,3 +263,47 @@ def test_the_whole_corpus_as_one_folder(tmp_path: Path) -> None:
         else:
             assert record["status"] == "converted", record
             assert Path(record["post"]).is_file()
+
+
+def _without_template(entry: dict) -> str:
+    """The page as a saver that drops WeChat's template leaves it: no id, no class, no script."""
+    path = CORPUS / entry["file"]
+    raw = path.read_bytes()
+    if path.suffix == ".mhtml":
+        import email
+
+        msg = email.message_from_bytes(raw)
+        raw = next(p.get_payload(decode=True) for p in msg.walk() if p.get_content_type() == "text/html")
+    doc = lxml.html.document_fromstring(raw)
+    for el in doc.xpath("//script|//style|//noscript"):
+        el.drop_tree()
+    for el in doc.iter():
+        if isinstance(el.tag, str):
+            el.attrib.pop("id", None)
+            el.attrib.pop("class", None)
+    return lxml.html.tostring(doc, encoding="unicode")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    # A text post's body is in script data (gone with the scripts); share cards have no body text.
+    [e for e in ENTRIES if not _failure_kind(e) and not {"text-post", "picture-post"} & set(e["features"])],
+    ids=lambda e: e["file"][6:40],
+)
+def test_page_without_its_template_keeps_its_text(entry: dict, tmp_path: Path) -> None:
+    body = _body(entry)
+    if body is None:
+        pytest.skip("no #js_content body to compare with")
+    page = tmp_path / "stripped.html"
+    page.write_text(_without_template(entry), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(page), "--stdout"])
+    assert result.exit_code == 0, result.stderr
+    post = _norm(_post_body(result.stdout))
+    segments = [s for s in (_norm(t) for t in body.itertext()) if s]
+    total = sum(len(s) for s in segments)
+    share = sum(len(s) for s in segments if s in post) / total if total else 1.0
+    assert share >= 0.95, (share, [s for s in segments if s not in post][:5])
+    if entry["title"]:
+        assert frontmatter.loads(result.stdout)["title"].startswith(entry["title"][:10])
+    for phrase in CHROME:
+        assert phrase not in _post_body(result.stdout) or phrase in body.text_content(), phrase

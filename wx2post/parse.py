@@ -42,6 +42,7 @@ from .jsvars import (
 )
 from .models import BEIJING, PAGE_KINDS, Article
 from .sources import SMALL_PAGE_CHARS, PageSource, PageText
+from .structure import extract_main, find_by_structure
 from .urls import clean_image_url, clean_url
 
 # Data blocks whose object keys (`title: JsDecode('...')`) are metadata.
@@ -107,7 +108,7 @@ def parse_text(page: PageText, origin: str = "") -> Article:
             raise failure
         if not looks_like_wechat(page):
             raise NotAnArticle("not a WeChat article page", source=origin)
-        raise NotAnArticle("the page holds no article text (an empty or unsupported page)", source=origin)
+        body = template_less_body(article, doc, page)
     if not looks_like_wechat(page):
         raise NotAnArticle("not a WeChat article page", source=origin)
     article.content = body
@@ -128,6 +129,26 @@ def parse_fragment(html: str, origin: str = "") -> HtmlElement:
             body.tag = "div"
     if body is None or is_empty(body):
         raise NotAnArticle("the feed item holds no article text", source=origin)
+    return body
+
+
+def template_less_body(article: Article, doc: HtmlElement, page: PageText) -> HtmlElement:
+    """A page that lost WeChat's template (ids, classes, scripts stripped by a saver, an
+    exporter or an archive): the body found by the page's shape, with the title, account
+    and date read around it, else by a general main-content extractor. Only a page
+    where neither finds anything holds no article text."""
+    found = find_by_structure(doc, article.title)
+    if found is not None:
+        # The title heading beats `<title>`, which some savers set to the account's name.
+        if found.title and (not article.title or article.title == (doc.findtext(".//title") or "").strip()):
+            article.title = found.title
+        article.account_name = article.account_name or found.account
+        article.published = article.published or parse_time(found.date_text)
+        return found.body
+    body = extract_main(page.text())
+    if body is None or is_empty(body):
+        reason = "the page holds no article text (an empty or unsupported page)"
+        raise NotAnArticle(reason, source=article.origin)
     return body
 
 

@@ -290,7 +290,8 @@ def config_option(f: F) -> F:
         is_eager=True,
         expose_value=False,
         callback=_remember_explicit,
-        help=f"Read defaults from FILE [default: SITE/{CONFIG_NAME} if it exists].",
+        metavar="FILE",
+        help=f"Defaults from a config file (see Configuration) [default: `SITE/{CONFIG_NAME}`].",
     )(f)
 
 

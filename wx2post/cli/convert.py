@@ -21,18 +21,26 @@ from .options import fetch_options, image_download_options, parse_size
     "--input-file",
     default=None,
     metavar="FILE",
-    help="Read more inputs from FILE, one link or path a line ('-' reads standard input).",
+    help="More inputs from FILE, one link or path a line, `#` comments (`-`: standard input).",
 )
 @click.option(
     "-j",
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
-    help="Saved pages converted in parallel [default: the number of cores].",
+    metavar="N",
+    help="Saved pages converted in parallel (worker processes) [default: the number of cores].",
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per input on standard output.")
-@click.option("--dry-run", is_flag=True, help="Say what would be written; write nothing.")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per input on standard output (see the README's JSON output).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would be written (`would write PATH`); write nothing."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on standard error (no warnings, no summary).")
 @click.option("-v", "--verbose", is_flag=True, help="A line per input on standard error.")
 @click.option(
     "-o",
@@ -43,17 +51,22 @@ from .options import fetch_options, image_download_options, parse_size
     show_default=True,
     is_eager=True,  # the config file in it sets the other options' defaults
     callback=remember_site,
+    metavar="SITE",
     help="The blog's folder (posts go below it).",
 )
 @config_option
-@click.option("--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it.")
-@click.option("--force", is_flag=True, help="Overwrite a post that exists.")
+@click.option(
+    "--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it (images stay remote)."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace posts that exist, even edited ones; redo unchanged inputs."
+)
 @click.option(
     "--preset",
     type=click.Choice(sorted(PRESETS)),
     default="hux",
     show_default=True,
-    help="The blog's format.",
+    help="The blog's format (see Presets).",
 )
 @click.option(
     "--slug",
@@ -61,64 +74,77 @@ from .options import fetch_options, image_download_options, parse_size
     type=click.Choice(["title", "pinyin", "id"]),
     default="title",
     show_default=True,
-    help="How the post's file name is made.",
+    help="How the post's file name is made (see File names).",
 )
-@click.option("--author", default="转载", show_default=True, help="Front matter `author`.")
-@click.option("--tag", "tags", multiple=True, help="Front matter tag (repeatable; default 其他).")
+@click.option("--author", default="转载", show_default=True, metavar="TEXT", help="Front matter `author`.")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TEXT",
+    help="A front matter tag; repeat for several [default: 其他].",
+)
 @click.option(
     "--header-img",
     default="img/the-first.png",
     show_default=True,
-    help="Front matter `header-img` (hux preset).",
+    metavar="PATH",
+    help="Front matter `header-img` (hux); a file of the site (checked).",
 )
 @click.option(
     "--catalog/--no-catalog", default=False, show_default=True, help="Front matter `catalog` (hux preset)."
 )
-@click.option("--no-attribution", is_flag=True, help="Do not open the post with the repost note.")
+@click.option("--no-attribution", is_flag=True, help="Leave out the repost note at the top of the body.")
 @click.option(
     "--images",
     "image_mode",
     type=click.Choice(["local", "remote"]),
     default=None,
-    help="Save images into the site (local, the default) or keep clean remote URLs "
-    "(remote, the default with --stdout).",
+    help="Save images, or keep clean remote URLs [default: `local` (`remote` with --stdout/--dry-run)].",
 )
 @click.option(
     "--image-dir",
     default=None,
-    help="Image folder, relative to the site [default: postimg; hugo, hexo: beside each post].",
+    metavar="DIR",
+    help="Image folder, relative to the site (absolute, `..` or a link out of the site: usage error, "
+    "exit 2) [default: `postimg` (hugo, hexo: beside each post)].",
 )
 @click.option(
     "--image-prefix",
     default=None,
-    help="What the post writes before an image's file name "
-    "[default: {{site.baseurl}}/<image-dir>/; hugo, hexo: nothing, beside the post].",
+    metavar="TEXT",
+    help="Written before each image's file name "
+    "[default: `{{site.baseurl}}/<image-dir>/` (hugo, hexo: none)].",
 )
-@click.option("--cover-as-header", is_flag=True, help="Save the article's cover and use it as `header-img`.")
+@click.option("--cover-as-header", is_flag=True, help="Save the cover and make it `header-img`.")
 @click.option(
     "--strict-images",
     is_flag=True,
-    help="An image that cannot be saved makes the article fail (no post written).",
+    help="An image that cannot be saved fails the article (no post written).",
 )
 @image_download_options
-@fetch_options("Seconds between two article fetches (with jitter; none before the first).")
+@fetch_options("Pause between two article fetches (± a third, random; none before the first).")
 @click.option(
     "--save-html",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Keep every fetched page, exactly as received, in this folder.",
+    metavar="DIR",
+    help="Keep every fetched page exactly as received.",
 )
 @click.option(
     "--limit",
     type=click.IntRange(0),
     default=None,
-    help="Albums and feeds: convert only the newest N articles (of each feed).",
+    metavar="N",
+    help="Albums and feeds: only the newest N articles (of each feed).",
 )
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
     default=None,
-    help="Feeds: only items published on or after this day (or time), in Beijing time.",
+    metavar="DATE",
+    help="Feeds: only items published on or after DATE (`2026-11-01`, or `2026-11-01T08:00:00`; "
+    "Beijing time).",
 )
 def convert(
     inputs: tuple[str, ...],

@@ -37,21 +37,37 @@ def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path, file_okay=True)
 )
-@click.option("--write", is_flag=True, help="Apply the repairs (default: report what would change).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Apply the repairs (default: report what would change): written atomically, keeping a backup "
+    "`.<post>.bak` beside each post (a dot file, so Jekyll does not publish it; `.<post>.1.bak`, ... when "
+    "that name is taken: no file is ever replaced). A symlinked post is written through to its target "
+    "when that is inside the site (refused otherwise); the post's mode and hard links are kept.",
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Show each post's changes as a unified diff.")
-@click.option("--no-backup", is_flag=True, help="With --write, keep no `.<post>.bak` copy.")
+@click.option("--no-backup", is_flag=True, help="With --write, keep no backup.")
 @click.option("--all", "all_posts", is_flag=True, help="Also repair posts that are not WeChat reposts.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per post on standard output.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per post on standard output (`path`, `status`, `changes`, "
+    "`images_saved`, `images_failed`, `warnings`, ...).",
+)
 @click.option(
     "--refetch",
     is_flag=True,
-    help="Restore missing images from the post's source article on mp.weixin.qq.com (with --write).",
+    help="Restore missing images from the post's source article on mp.weixin.qq.com (with --write; "
+    "paced by --delay, through --mp-base-url if set).",
 )
 @click.option(
     "--site",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="The blog's folder [default: the parent of the post's `_posts`, or the folder with _config.yml].",
+    metavar="DIR",
+    help="The blog's folder, when it cannot be found from the posts' paths "
+    "[default: the parent of the post's `_posts`, or the folder with `_config.yml`].",
 )
 @click.option(
     "--preset",
@@ -68,14 +84,21 @@ def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
     show_default=True,
     help="Store hot-linked WeChat images in the site (local) or leave them remote, cleaned.",
 )
-@click.option("--image-dir", default="postimg", show_default=True, help="Image folder, relative to the site.")
+@click.option(
+    "--image-dir",
+    default="postimg",
+    show_default=True,
+    metavar="DIR",
+    help="Image folder, relative to the site.",
+)
 @click.option(
     "--image-prefix",
     default=None,
-    help="What the post writes before an image's file name [default: {{site.baseurl}}/<image-dir>/].",
+    metavar="TEXT",
+    help="Written before each image's file name [default: `{{site.baseurl}}/<image-dir>/`].",
 )
 @image_download_options
-@fetch_options("Seconds between two article fetches with --refetch (with jitter; none before the first).")
+@fetch_options("Pause between two article fetches with --refetch (± a third, random; none before the first).")
 def fix(
     paths: tuple[Path, ...],
     write: bool,

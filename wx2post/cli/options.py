@@ -33,13 +33,15 @@ def image_download_options(f: F) -> F:
         "--max-image-size",
         default="20M",
         show_default=True,
-        help="Largest image accepted (bytes, or K/M suffix).",
+        metavar="SIZE",
+        help="Larger images are refused (bytes, or a K/M/G suffix).",
     )(f)
     f = click.option(
         "--image-jobs",
         type=click.IntRange(1, 64),
         default=8,
         show_default=True,
+        metavar="N",
         help="Parallel image downloads.",
     )(f)
     return f
@@ -54,10 +56,16 @@ def fetch_options(delay_help: str) -> Callable[[F], F]:
             envvar="WX2POST_MP_BASE_URL",
             default=None,
             show_envvar=True,
-            help="Fetch pages from this mirror or proxy instead of https://mp.weixin.qq.com.",
+            metavar="URL",
+            help="Fetch through this mirror or proxy [default: https://mp.weixin.qq.com].",
         )(f)
         f = click.option(
-            "--delay", type=click.FloatRange(0), default=3.0, show_default=True, help=delay_help
+            "--delay",
+            type=click.FloatRange(0),
+            default=3.0,
+            show_default=True,
+            metavar="SECONDS",
+            help=delay_help,
         )(f)
         return f
 

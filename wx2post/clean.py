@@ -7,15 +7,17 @@ in tests/test_clean.py show a minimal page of each.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote
 
 from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
+from . import urls
 from .models import Article, ImageRef
 from .safety import safe_href
-from .urls import clean_image_url, clean_url, is_wechat_image, scrub_text
+from .urls import clean_url, is_wechat_image, scrub_text
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
@@ -91,6 +93,13 @@ _EMBED_TAGS = frozenset(
 )
 _EMBED_CLASS_HINT = re.compile("js_editor_audio|qqmusic_area|video_iframe|weapp_|mp_profile_iframe")
 _CODE_LANG = re.compile(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
+
+
+@functools.lru_cache(maxsize=4096)
+def clean_image_url(url: str) -> str:
+    """`urls.clean_image_url`, once per URL in a run: an account's decorations (dividers,
+    banners, its QR code) come back in every article of a batch."""
+    return urls.clean_image_url(url)
 
 
 def clean_body(article: Article) -> Article:
@@ -271,7 +280,10 @@ def background_images_to_img(body: HtmlElement) -> None:
             continue
         url = el.get("data-lazy-bgimg") or ""
         if not url:
-            m = _BG_URL.search(el.get("style", ""))
+            style = el.get("style", "")
+            # The case-blind regex tries every position of a 400-character style:
+            # only the few styles with a `url(` are searched.
+            m = _BG_URL.search(style) if "url(" in style.lower() else None
             url = m.group(1) if m else ""
         if not url or not is_wechat_image(clean_image_url(url)):
             continue

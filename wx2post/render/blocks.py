@@ -42,28 +42,29 @@ class Walker:
         self.runs: list[Run | Break] = []
 
     def walk_children(self, el: HtmlElement, style: Style) -> None:
-        self.text(el.text, style)
+        # The hot loop of rendering (every element of the body passes here once):
+        # text and tails are added inline, not through `text()`.
+        runs = self.runs
+        text_style = dataclasses.replace(style, bold=False) if self.plain_bold and style.bold else style
+        text = el.text
+        if text:
+            runs.append(Run(text, text_style))
         for child in el:
-            self.walk(child, style)
-            self.text(child.tail, style)
+            tag = child.tag  # lxml builds a new str on every `.tag`: read it once
+            if tag.__class__ is str and tag:  # not a comment or processing instruction
+                self.walk(child, tag.lower(), style)
+                runs = self.runs  # a block flushes: the list is a new one
+            text = child.tail
+            if text:
+                runs.append(Run(text, text_style))
 
-    def walk(self, el: HtmlElement, style: Style) -> None:
-        tag = el.tag  # lxml builds a new str on every `.tag`: read it once
-        if not isinstance(tag, str) or not tag:
-            return
-        tag = tag.lower()
+    def walk(self, el: HtmlElement, tag: str, style: Style) -> None:
         if tag in BLOCK_TAGS:
             self.flush()
             BLOCK_HANDLERS.get(tag, convert_paragraph)(self, el, tag, inline_style(el, tag, style))
             self.flush()
         else:
             INLINE_HANDLERS.get(tag, convert_inline)(self, el, tag, style)
-
-    def text(self, text: str | None, style: Style) -> None:
-        if text:
-            if self.plain_bold and style.bold:
-                style = dataclasses.replace(style, bold=False)
-            self.runs.append(Run(text, style))
 
     def flush(self) -> None:
         if self.runs:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .style import SPACES, Style, inline_style
 
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*px", re.I)
+_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*px")  # in lowercased CSS
 _SENTENCE_END = tuple("。！？；，、,.;!?…")
 _SENTENCE_MARK = re.compile(r"[。！？；!?;]")
+_STYLES = etree.XPath("descendant-or-self::*/@style")  # gathered in C, not element by element
 
 
 def paragraph_in_heading_tag(el: HtmlElement) -> bool:
@@ -37,10 +39,7 @@ def styled_heading_level(el: HtmlElement) -> int:
         for c in el
     ):
         return 0
-    sizes = [float(s) for s in _FONT_SIZE.findall(el.get("style", ""))]
-    for node in el.iter():
-        if isinstance(node.tag, str) and node is not el:
-            sizes += [float(s) for s in _FONT_SIZE.findall(node.get("style", ""))]
+    sizes = [float(s) for s in _FONT_SIZE.findall(" ; ".join(_STYLES(el)).lower())]
     size = max(sizes) if sizes else 0
     if size < 18:
         return 0

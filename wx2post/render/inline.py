@@ -15,28 +15,46 @@ from dataclasses import dataclass
 from .escape import code_span, escape_line_start, escape_text, link_target
 from .style import SPACES, Break, Run, Style
 
-_ASCIISPACES = re.compile(r"[ \t\r\n\f\v]+")
+_ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def runs_to_markdown(runs: list[Run | Break]) -> str:
-    """One block's runs as Markdown: `<br>` is a hard break, `<br><br>` a new paragraph."""
-    lines: list[list[Run]] = [[]]
+    """One block's runs as Markdown: `<br>` is a hard break, `<br><br>` a new paragraph.
+
+    One pass over the runs: lines without emphasis, links or code (most of them)
+    are joined and escaped as they end; only the others go through the emitter.
+    """
+    paragraphs: list[list[str]] = [[]]
+    line: list[Run] = []
+    plain = True
     for run in runs:
         if isinstance(run, Break):
-            lines.append([])
+            _end_line(paragraphs, line, plain)
+            line = []
+            plain = True
         else:
-            lines[-1].append(run)
-    paragraphs: list[list[str]] = [[]]
-    for line in lines:
-        text = line_to_markdown(line)
-        if text:
-            paragraphs[-1].append(escape_line_start(text))
-        elif paragraphs[-1]:
-            paragraphs.append([])
+            line.append(run)
+            if plain:
+                style = run.style
+                plain = not (style.bold or style.italic or style.code or style.href or style.raw)
+    _end_line(paragraphs, line, plain)
     return "\n\n".join("  \n".join(p) for p in paragraphs if p)
 
 
-@dataclass
+def _end_line(paragraphs: list[list[str]], line: list[Run], plain: bool) -> None:
+    if plain:
+        text = SPACES.sub(" ", "".join([run.text for run in line])).strip() if line else ""
+        if text:
+            text = escape_text(text)
+    else:
+        text = line_to_markdown(line)
+    if text:
+        paragraphs[-1].append(escape_line_start(text))
+    elif paragraphs[-1]:
+        paragraphs.append([])
+
+
+@dataclass(slots=True)
 class _Unit:
     """A word, a space, a punctuation mark or an atom (link, code span, image) of a line.
 
@@ -135,7 +153,7 @@ def _is_plain(style: Style) -> bool:
 def _merge_runs(line: list[Run]) -> list[tuple[Style, str]]:
     groups: list[tuple[Style, str]] = []
     for run in line:
-        text = run.text if run.style.raw else _ASCIISPACES.sub(" ", run.text)
+        text = run.text if run.style.raw else _ASCII_SPACES.sub(" ", run.text)
         if not text:
             continue
         if groups and groups[-1][0] == run.style:

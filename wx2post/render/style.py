@@ -17,9 +17,13 @@ BLOCK_TAGS = frozenset(
     "h1 h2 h3 h4 h5 h6 form fieldset details summary".split()
 )
 SPACES = re.compile(r"\s+")
-_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)", re.I)
-_NORMAL_WEIGHT = re.compile(r"font-weight\s*:\s*(normal|lighter|[1-4]00)", re.I)
-_ITALIC_STYLE = re.compile(r"font-style\s*:\s*(italic|oblique)", re.I)
+# Values after a property name, read in lowercased CSS (names and keywords ignore case).
+_BOLD_VALUE = re.compile(r"\s*:\s*(?:bold|bolder|[6-9]00)")
+_NORMAL_VALUE = re.compile(r"\s*:\s*(?:normal|lighter|[1-4]00)")
+_ITALIC_VALUE = re.compile(r"\s*:\s*(?:italic|oblique)")
+
+# Tags that change the style of their text by themselves.
+_STYLING_TAGS = frozenset("strong b em i cite code kbd samp tt a".split())
 
 ImageTarget = Callable[[int], tuple[str, str]]  # index -> (reference, alt)
 
@@ -50,14 +54,17 @@ def inline_style(el: HtmlElement, tag: str, parent: Style) -> Style:
     """The style of an element's text: tags, then inline CSS (which wins, as in a browser:
     WeChat's editor writes `<strong><span style="font-weight: normal">`)."""
     css = el.get("style", "")
+    if tag not in _STYLING_TAGS and "font-" not in css:
+        return parent  # most of a body: a <span> or <section> that only sets colours and sizes
     bold = parent.bold or tag in ("strong", "b")
     italic = parent.italic or tag in ("em", "i", "cite")
     if "font-weight" in css:
-        if _BOLD_STYLE.search(css):
+        low = css.lower()
+        if css_declares(low, "font-weight", _BOLD_VALUE):
             bold = True
-        elif _NORMAL_WEIGHT.search(css):
+        elif css_declares(low, "font-weight", _NORMAL_VALUE):
             bold = False
-    if "font-style" in css and _ITALIC_STYLE.search(css):
+    if "font-style" in css and css_declares(css.lower(), "font-style", _ITALIC_VALUE):
         italic = True
     code = parent.code or tag in ("code", "kbd", "samp", "tt")
     href = parent.href
@@ -79,3 +86,18 @@ def _style(bold: bool, italic: bool, code: bool, href: str) -> Style:
             _STYLES.clear()
         style = _STYLES[key] = Style(bold=bold, italic=italic, code=code, href=href)
     return style
+
+
+def css_declares(css: str, name: str, value: re.Pattern[str]) -> bool:
+    """Whether lowercased `css` has `name` followed by `value` (`: bold`) anywhere.
+
+    A case-insensitive regex search tries every position of a style attribute
+    (WeChat writes 400 characters of them on every span): str.find jumps to the
+    few places where the name is, and the value is matched only there.
+    """
+    pos = css.find(name)
+    while pos >= 0:
+        if value.match(css, pos + len(name)):
+            return True
+        pos = css.find(name, pos + 1)
+    return False

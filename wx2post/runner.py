@@ -2,8 +2,11 @@
 
 Saved pages are drafted (parse, clean, render: CPU-bound) in worker processes,
 a bounded window ahead of the one that is being finished, so memory stays flat
-however many inputs there are. Links are fetched one at a time, paced. Images,
-writing and the site's state stay in this process.
+however many inputs there are. With two saved pages or more every page goes to
+the workers, a few at a time (a chunk: fewer round trips), and the workers start
+with the second page; one page alone is drafted here, without starting any.
+Links are fetched one at a time, paced. Images, writing and the site's state stay
+in this process.
 """
 
 from __future__ import annotations
@@ -87,11 +90,30 @@ def _draft_in_worker(source: str) -> Draft | BaseException:
         return RuntimeError(f"unexpected {type(exc).__name__}: {exc}")
 
 
+def _draft_chunk(sources: list[str]) -> list[Draft | BaseException]:
+    """Runs in a worker process: the drafts of a chunk of saved pages, in order."""
+    return [_draft_in_worker(source) for source in sources]
+
+
+# Saved pages a worker drafts per task: fewer round trips between the processes,
+# and at the end of a run no worker waits for more than one other chunk.
+CHUNK_PAGES = 2
+
+
+@dataclass
+class _Chunk:
+    """Saved pages drafted together by one worker (or, for a lone page, here)."""
+
+    sources: list[str] = field(default_factory=list)
+    future: Future[list[Draft | BaseException]] | None = None
+
+
 @dataclass
 class _Pending:
     source: str
     input_key: str = ""
-    future: Future[Draft | BaseException] | None = None
+    chunk: _Chunk | None = None  # the saved page's chunk and its place in it
+    index: int = 0
     ready: Result | None = None  # decided without drafting (unchanged)
     feed: bool = False  # a feed or OPML file: many articles
 
@@ -141,6 +163,7 @@ class Runner:
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._files_planned = 0
+        self._open_chunk: _Chunk | None = None  # saved pages queued for the next worker task
         self._done: set[str] = set()  # identities converted in this run
         self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
@@ -195,15 +218,41 @@ class Runner:
             )
         return self._fetcher
 
-    def _submit(self, source: str) -> Future[Draft | BaseException] | None:
+    def _queue(self, source: str) -> tuple[_Chunk | None, int]:
+        """The chunk that will draft saved page `source` (None: drafted here, --jobs 1)."""
+        if self.jobs == 1:
+            return None, 0
         self._files_planned += 1
-        if self.jobs == 1 or self._files_planned == 1:
-            # Drafted in this process when its turn comes: one page is not worth
-            # starting workers for; with more, the workers are drafting ahead meanwhile.
-            return None
+        chunk = self._open_chunk
+        if chunk is None:
+            chunk = self._open_chunk = _Chunk()
+        chunk.sources.append(source)
+        if len(chunk.sources) >= CHUNK_PAGES:
+            self._submit(chunk)
+        return chunk, len(chunk.sources) - 1
+
+    def _submit(self, chunk: _Chunk) -> None:
+        if chunk is self._open_chunk:
+            self._open_chunk = None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
-        return self._pool.submit(_draft_in_worker, source)
+        chunk.future = self._pool.submit(_draft_chunk, chunk.sources)
+
+    def _draft(self, item: _Pending) -> Draft:
+        chunk = item.chunk
+        if chunk is None or (chunk.future is None and self._files_planned == 1):
+            # One saved page (so far, and its turn has come): not worth starting workers for.
+            if chunk is self._open_chunk:
+                self._open_chunk = None
+            outcome = _draft_in_worker(item.source)
+        else:
+            if chunk.future is None:
+                self._submit(chunk)  # a chunk not full yet: the input ended or its turn came
+            assert chunk.future is not None
+            outcome = chunk.future.result()[item.index]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     # -- the run -----------------------------------------------------------------------
 
@@ -233,7 +282,8 @@ class Runner:
 
     def _results(self, inputs: Iterable[str]) -> Iterator[Result]:
         window: deque[_Pending] = deque()
-        ahead = self.jobs * 4  # enough to keep every worker busy, few enough to stay small
+        # Enough to keep every worker busy with a chunk and the next, few enough to stay small.
+        ahead = self.jobs * CHUNK_PAGES * 3
         for source in inputs:
             window.append(self._plan(source))
             while len(window) > ahead:
@@ -250,7 +300,8 @@ class Runner:
         key = _file_key(path)
         if key and not self.force and not self.to_stdout and (written := self.state.up_to_date(key)):
             return _Pending(source, key, ready=self._unchanged(source, written.path))
-        return _Pending(source, key, future=self._submit(source))
+        chunk, index = self._queue(source)
+        return _Pending(source, key, chunk=chunk, index=index)
 
     def _resolve(self, item: _Pending) -> Iterator[Result]:
         if item.ready is not None:
@@ -260,7 +311,7 @@ class Runner:
         elif is_link(item.source):
             yield from self._links(item.source)
         else:
-            yield self._guarded(item.source, lambda: _draft_result(item), item.input_key)
+            yield self._guarded(item.source, lambda: self._draft(item), item.input_key)
 
     def _links(self, source: str) -> Iterator[Result]:
         link = clean_url(source)
@@ -494,13 +545,6 @@ def _ignore_sigint() -> None:
 
 def _duplicate(source: str) -> Result:
     return Result(source=source, status="skipped", reason="the same article was given twice")
-
-
-def _draft_result(item: _Pending) -> Draft:
-    outcome = item.future.result() if item.future is not None else _draft_in_worker(item.source)
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
 
 
 def _is_feed_file(path: Path) -> bool:

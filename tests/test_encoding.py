@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wx2post.sources import decode_bytes, decode_page
+from wx2post.sources.decode import decode_text
 from wx2post.sources.encoding import candidate_encodings, declared_encoding
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -67,8 +68,10 @@ def test_byte_order_mark_decides_and_is_dropped(bom_encoding: str) -> None:
 def test_unknown_or_wrong_declaration_falls_back_to_what_decodes() -> None:
     assert declared_encoding(b"<meta charset='x-no-such-charset'>") is None
     assert decode_page(page("<meta charset='x-no-such-charset'>").encode("utf-8")).endswith("</html>")
-    # Declared ASCII, written as UTF-8: the declaration fails to decode, UTF-8 works.
-    assert decode_page(page("<meta charset='us-ascii'>").encode("utf-8")) == page("<meta charset='us-ascii'>")
+    # Declared ASCII, written as UTF-8: the declaration is honoured (issue 10: never
+    # second-guessed), each byte that is not ASCII replaced, and a warning says so.
+    text, warning = decode_text(page("<meta charset='us-ascii'>").encode("utf-8"), "")
+    assert text.count("\ufffd") == 3 * len(BODY + "标题") and "invalid in the page's ascii" in warning
 
 
 def test_declaration_far_into_a_long_head_is_found() -> None:

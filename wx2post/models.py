@@ -46,6 +46,7 @@ class Article:
     content: Any = None  # lxml.html.HtmlElement, the cleaned body
     images: list[ImageRef] = field(default_factory=list)
     origin: str = ""  # where the page came from (file path or clean URL), for messages
+    warnings: list[str] = field(default_factory=list)  # what reading the page cut or replaced
 
     @property
     def identity(self) -> str:

@@ -25,7 +25,8 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
-from .errors import InputError, NotAnArticle
+from .chars import one_line, xml_safe
+from .errors import NotAnArticle
 from .failures import failure_for
 from .jsvars import (
     _STR as _JS_STR,
@@ -40,6 +41,7 @@ from .jsvars import (
     shallow_string,
     top_level_items,
 )
+from .markup import build_tree, cap_values
 from .models import BEIJING, PAGE_KINDS, Article
 from .sources import SMALL_PAGE_CHARS, PageSource, PageText
 from .structure import extract_main, find_by_structure
@@ -54,19 +56,6 @@ _DATE_TEXT = re.compile(
 )
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _XML_SPACE = re.compile("[ \t\r\n]+")
-# lxml.html's own parser picks each element's Python class in a Python callback,
-# run for every element object made (clean and render make one per element, 5-10%
-# of their time); form controls get classes of their own that nothing here uses.
-# This one makes every element an HtmlElement, chosen in C.
-_PARSER = etree.HTMLParser()
-_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=HtmlElement,
-        comment=lxml.html.HtmlComment,
-        pi=lxml.html.HtmlProcessingInstruction,
-        entity=lxml.html.HtmlEntity,
-    )
-)
 _WITH_ID = etree.XPath("descendant-or-self::*[@id]")
 _CLASS_CANDIDATES = etree.XPath("descendant-or-self::*[contains(@class, $name)]")
 
@@ -87,13 +76,10 @@ def parse_source(page: PageSource) -> Article:
 
 def parse_text(page: PageText, origin: str = "") -> Article:
     """Parse a page given as PageText (a str, or a big UTF-8 page's bytes)."""
-    try:
-        doc = lxml.html.document_fromstring(without_scripts(page), parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
-        raise InputError(f"not an HTML page ({exc})", source=origin) from exc
+    doc, warnings = build_tree(without_scripts(page), origin)
     dom = Dom(doc)
     data = _data_blocks(page)
-    article = Article(origin=origin)
+    article = Article(origin=origin, warnings=warnings)
     _read_metadata(article, metadata_scripts(page), data, dom)
     body = find_body(doc, dom)
     if article.kind == "picture":
@@ -112,16 +98,15 @@ def parse_text(page: PageText, origin: str = "") -> Article:
     if not looks_like_wechat(page):
         raise NotAnArticle("not a WeChat article page", source=origin)
     article.content = body
+    article.warnings += cap_values(body)
     return article
 
 
-def parse_fragment(html: str, origin: str = "") -> HtmlElement:
+def parse_fragment(html: str, origin: str = "", warnings: list[str] | None = None) -> HtmlElement:
     """The body of an article given as HTML alone (a feed item's content): its
-    `#js_content` when it holds a whole page, else everything in it."""
-    try:
-        doc = lxml.html.document_fromstring(f"<html><body>{html}</body></html>", parser=_PARSER)
-    except (etree.ParserError, ValueError) as exc:
-        raise InputError(f"the article's HTML is unreadable ({exc})", source=origin) from exc
+    `#js_content` when it holds a whole page, else everything in it. What had to
+    be flattened or cut is added to `warnings`."""
+    doc, flattened = build_tree(f"<html><body>{html}</body></html>", origin)
     body = find_body(doc)
     if body is None:
         body = doc.find("body")
@@ -129,6 +114,9 @@ def parse_fragment(html: str, origin: str = "") -> HtmlElement:
             body.tag = "div"
     if body is None or is_empty(body):
         raise NotAnArticle("the feed item holds no article text", source=origin)
+    cut = flattened + cap_values(body)
+    if warnings is not None:
+        warnings += cut
     return body
 
 
@@ -373,7 +361,7 @@ def _read_metadata(a: Article, html: str, data: str, dom: Dom) -> None:
         lambda: _dom_text(dom, "#js_image_desc_title"),
         lambda: (dom.doc.findtext(".//title") or "").strip(),
     )
-    a.title = re.sub(r"\s+", " ", _ZERO_WIDTH.sub("", a.title)).strip()
+    a.title = one_line(_ZERO_WIDTH.sub("", a.title))
     a.published = read_publish_time(html, data, dom)
     a.author = _first(
         lambda: js_string(html, "author"),
@@ -426,6 +414,16 @@ def _read_metadata(a: Article, html: str, data: str, dom: Dom) -> None:
         lambda: js_key(data, "item_show_type"),
     )
     a.kind = PAGE_KINDS.get(int(show_type), "article") if show_type.isdigit() else "article"
+    _make_showable(a)
+
+
+def _make_showable(a: Article) -> None:
+    """Names go into file names, front matter and terminal messages: one clean line
+    each. Values read from script may hold any character a JS escape can write."""
+    for name in ("author", "account_name", "account_id", "account_alias", "summary"):
+        setattr(a, name, one_line(getattr(a, name)))
+    for name in ("url", "source_url", "cover_url"):
+        setattr(a, name, xml_safe(getattr(a, name)))
 
 
 def _numeric_var(html: str, name: str) -> str:
@@ -560,14 +558,14 @@ def picture_body(page: PageText, data: str, fallback: HtmlElement | None) -> Htm
     body = text_to_body(text)
     for url in urls:
         p = etree.SubElement(body, "p")
-        etree.SubElement(p, "img", {"data-src": url})
+        etree.SubElement(p, "img", {"data-src": xml_safe(url)})
     return body
 
 
 def text_to_body(text: str) -> HtmlElement:
     """Plain text (blank line = paragraph, newline = line break) as a body element."""
     body = lxml.html.fromstring("<div id='js_content'></div>")
-    for para in re.split(r"\n\s*\n", text.strip()):
+    for para in re.split(r"\n\s*\n", xml_safe(text).strip()):
         if not para.strip():
             continue
         p = etree.SubElement(body, "p")

@@ -50,12 +50,13 @@ class Conversion:
 def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Draft:
     """parse -> clean -> render, all in memory. Raises WxError subclasses."""
     article = parse_source(page)  # big UTF-8 pages are scanned as bytes, never decoded whole
+    article.warnings[:0] = page.warnings  # what decoding replaced, first
     return draft_article(article, dataclasses.replace(page, html=""), fallback_date=fallback_date)
 
 
 def draft_fragment(article: Article, html: str) -> Draft:
     """An article whose metadata is known (a feed item) from its HTML body alone."""
-    article.content = parse_fragment(html, article.origin)
+    article.content = parse_fragment(html, article.origin, article.warnings)
     return draft_article(article, PageSource(html="", origin=article.origin))
 
 
@@ -65,7 +66,7 @@ def draft_article(article: Article, assets: PageSource, *, fallback_date: dateti
     scrub_metadata(article)
     body = render_markdown(article.content, lambda i: (image_placeholder(i), article.images[i].alt))
     article.content = None  # the tree is large and no longer needed
-    warnings = []
+    warnings = list(article.warnings)
     if article.published is None:
         article.published = fallback_date or datetime.now(BEIJING)
         warnings.append(f"no publish date in the page; dated {article.published:%Y-%m-%d}")

@@ -1,9 +1,10 @@
 """File names for posts: safe on Linux, macOS and Windows, at most 255 bytes (pure).
 
 Rule (documented in the README):
-- `title` (default): the title as it is, CJK kept; characters that Windows forbids
-  or that URLs need escaped (`<>:"/\\|?*#%&{}[]^~` and control characters) and
-  whitespace become `-`; runs of `-` collapse; leading/trailing `-` and `.` go.
+- `title` (default): the title as it is, CJK kept; control characters, terminal
+  escape sequences and bidi overrides are removed; characters that Windows forbids
+  or that URLs need escaped (`<>:"/\\|?*#%&{}[]^~`) and whitespace become `-`;
+  runs of `-` collapse; leading/trailing `-` and `.` go.
 - `pinyin`: the title in toneless pinyin, lowercase ASCII words joined by `-`.
 - `id`: the article's id (the short link id, else `<mid>-<idx>`), else a hash.
 Names Windows reserves (`CON`, `NUL`, `COM1`...) get a `-post` suffix; the whole
@@ -16,6 +17,7 @@ import hashlib
 import re
 import unicodedata
 
+from .chars import one_line
 from .urls import article_id, scrub_text
 
 MAX_NAME_BYTES = 255
@@ -24,7 +26,8 @@ _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", 
 
 
 def slugify_title(title: str) -> str:
-    text = unicodedata.normalize("NFC", title)
+    # Escape sequences and bidi overrides go whole (U+202E would make a name read backwards).
+    text = unicodedata.normalize("NFC", one_line(title))
     text = _UNSAFE.sub("-", text)
     text = re.sub(r"-{2,}", "-", text).strip("-.")
     return text

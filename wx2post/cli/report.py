@@ -13,8 +13,16 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
+from ..chars import terminal_safe
 from ..runner import Result, Runner
 from ..urls import redact
+
+
+def shown(text: str) -> str:
+    """A line for standard error: credentials redacted, and no control character,
+    escape sequence or bidi override that an input's name or title carried."""
+    return terminal_safe(redact(text))
+
 
 JSON_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 
@@ -53,7 +61,7 @@ class Reporter:
         if self.quiet and not is_error:
             return
         self._clear()
-        print(redact(text), file=self.err)
+        print(shown(text), file=self.err)
 
     def report(self, result: Result) -> None:
         self.seen += 1
@@ -64,13 +72,14 @@ class Reporter:
             detail = (
                 f" ({result.images_saved} images saved, {result.images_failed} failed)" if result.post else ""
             )
-            print(f"wx2post: {result.status}: {result.source}{detail}", file=self.err)
+            print(shown(f"wx2post: {result.status}: {result.source}{detail}"), file=self.err)
         if self.progress:
             self._progress(result)
 
     # Output helpers -----------------------------------------------------------------
     def _progress(self, result: Result) -> None:
-        self.err.write(f"\r\x1b[Kwx2post: {self.seen} done, last {result.status}: {result.title[:40]}")
+        line = shown(f"wx2post: {self.seen} done, last {result.status}: {result.title[:40]}")
+        self.err.write(f"\r\x1b[K{line}")
         self.err.flush()
         self._line = True
 
@@ -92,7 +101,7 @@ class Reporter:
             parts.append(f"{runner.partial} with missing images")
         print("wx2post: " + ", ".join(parts), file=self.err)
         for failure in runner.failures:
-            print(redact(f"  failed: {failure.source}: {failure.reason}"), file=self.err)
+            print("  " + shown(f"failed: {failure.source}: {failure.reason}"), file=self.err)
         if runner.stopped_by_verification:
             print(
                 "wx2post: stopped early: WeChat asked for a verification. Wait before trying again, "

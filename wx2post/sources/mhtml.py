@@ -8,8 +8,8 @@ import re
 from email.message import Message
 
 from ..errors import InputError
-from .encoding import widen_encoding
-from .page import PageSource, decode_page
+from .decode import decode_text
+from .page import PageSource, page_bytes
 
 
 def read_mhtml(raw: bytes, origin: str) -> PageSource:
@@ -17,6 +17,7 @@ def read_mhtml(raw: bytes, origin: str) -> PageSource:
     message: Message = email.message_from_bytes(raw, policy=email.policy.compat32)
     html_text = ""
     parts: dict[str, bytes] = {}
+    warnings: list[str] = []
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -26,16 +27,10 @@ def read_mhtml(raw: bytes, origin: str) -> PageSource:
             continue
         location = re.sub(r"\s+", "", str(part.get("Content-Location", "")))
         if ctype == "text/html" and not html_text:
-            charset = part.get_content_charset()
-            if charset:
-                try:
-                    html_text = payload.decode(widen_encoding(charset))
-                    continue
-                except (UnicodeDecodeError, LookupError):
-                    pass
-            html_text = decode_page(payload, origin)
+            html_text, warning = decode_text(page_bytes(payload, origin), part.get_content_charset() or "")
+            warnings += [warning] if warning else []
         elif location:
             parts[location] = payload
     if not html_text:
         raise InputError("MHTML file holds no HTML page", source=origin)
-    return PageSource(html=html_text, origin=origin, parts=parts)
+    return PageSource(html=html_text, origin=origin, parts=parts, warnings=warnings)

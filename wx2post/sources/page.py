@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .encoding import candidate_encodings
+from .decode import decode_bytes, decode_text, first_encoding
 
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -44,6 +44,8 @@ class PageSource:
     base_dir: Path | None = None
     # MHTML parts by Content-Location: saved image bytes.
     parts: dict[str, bytes] = field(default_factory=dict)
+    # What decoding replaced or guessed (see decode.decode_text).
+    warnings: list[str] = field(default_factory=list)
     # The page's bytes while `html` is not decoded. Not an init field, so
     # `dataclasses.replace(page, html="")` leaves it behind as well.
     raw: bytes = field(default=b"", init=False, repr=False, compare=False)
@@ -62,7 +64,8 @@ class PageSource:
             # Only called for an attribute that is not set: the `html` of an undecoded page.
             if name != "html" or not self.raw:
                 raise AttributeError(name)
-            self.html = decode_bytes(self.raw)
+            self.html, warning = decode_text(self.raw)
+            self.warnings = [warning] if warning else []
             self.raw = b""
             return self.html
 
@@ -132,7 +135,7 @@ class Utf8Text(PageText):
     @classmethod
     def of(cls, raw: bytes) -> Utf8Text | None:
         """The page as bytes if it is big and `decode_bytes` reads it as UTF-8; else None."""
-        if len(raw) < BYTES_SCAN_MIN or _first_encoding(raw) != "utf-8" or not _is_utf8(raw):
+        if len(raw) < BYTES_SCAN_MIN or first_encoding(raw) != "utf-8" or not _is_utf8(raw):
             return None
         return cls(raw)
 
@@ -182,21 +185,6 @@ def page_bytes(raw: bytes, origin: str = "") -> bytes:
     if start is not None and start.start() > 0:
         raw = raw[start.start() :]
     return raw
-
-
-def decode_bytes(raw: bytes) -> str:
-    """The page's bytes (from `page_bytes`) decoded with the first encoding that works."""
-    for encoding in candidate_encodings(raw):
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return raw.decode("gb18030", errors="replace")
-
-
-def _first_encoding(raw: bytes) -> str:
-    """The Python name of the first encoding `decode_bytes` tries."""
-    return next(candidate_encodings(raw))
 
 
 def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:

@@ -283,3 +283,37 @@ def test_one_line_leaves_nothing_a_terminal_would_act_on(text: str) -> None:
     line = one_line(text)
     assert not UNPRINTABLE.search(line) and "\n" not in line and "\x1b" not in line
     assert one_line(line) == line
+
+
+# --- what the fuzz test found ---------------------------------------------------------------
+
+
+def test_a_js_code_point_escape_beyond_unicode_is_a_replacement_character() -> None:
+    from wx2post.jsvars import js_unescape
+
+    assert js_unescape("a\\u{110000}b\\u{1F600}") == "a\ufffdb\U0001f600"  # was ValueError from chr()
+
+
+def test_a_comment_between_the_alias_label_and_its_value_is_skipped() -> None:
+    card = "<p><label class='profile_meta_label'>微信号</label><!-- x --><span>alias_1</span></p>"
+    page = article_html(10).replace("<div id='js_content'", card + "<div id='js_content'")
+    assert parse_page(page).account_alias == "alias_1"  # was "Input object is not an XML element"
+
+
+def test_a_url_with_a_broken_host_is_kept_as_text() -> None:
+    from wx2post.urls import clean_image_url, clean_url, is_wechat_image
+
+    assert clean_url("http://[x/y") == "http://[x/y"  # was ValueError: Invalid IPv6 URL
+    assert clean_image_url("http://[x/y") == "http://[x/y"
+    is_wechat_image("https://[mmbiz.qpic.cn/x")  # an answer, not a ValueError
+
+
+def test_an_article_id_that_is_no_name_is_hashed() -> None:
+    from wx2post.post import distinct_relpath
+    from wx2post.slug import article_slug_id
+
+    url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=" + "<div>" * 100 + "&idx=1&sn=x"
+    slug = article_slug_id(url, "fallback")
+    assert re.fullmatch(r"[0-9a-f]{12}", slug)  # was the mid itself, `<div>` and all
+    relpath = distinct_relpath("_posts/2022-05-03-标题.md", "hux", slug)
+    assert relpath == f"_posts/2022-05-03-标题-{slug}.md"

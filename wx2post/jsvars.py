@@ -42,7 +42,8 @@ def js_unescape(text: str) -> str:
         if e[0] == "x" and len(e) == 3:
             return chr(int(e[1:], 16))
         if e.startswith("u{"):
-            return chr(int(e[2:-1], 16))
+            code = int(e[2:-1], 16)
+            return chr(code) if code <= 0x10FFFF else "\ufffd"  # JS itself refuses it
         if e[0] == "u" and len(e) == 5:
             return chr(int(e[1:], 16))
         return _SIMPLE.get(e, e)

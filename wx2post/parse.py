@@ -435,6 +435,8 @@ def _profile_alias(dom: Dom) -> str:
     for label in dom.by_class("profile_meta_label"):
         if "微信号" in label.text_content():
             value = label.getnext()
+            while value is not None and not isinstance(value.tag, str):
+                value = value.getnext()  # a comment between label and value
             if value is not None:
                 return value.text_content().strip()
     return ""

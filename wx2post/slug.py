@@ -22,6 +22,7 @@ from .urls import article_id, scrub_text
 
 MAX_NAME_BYTES = 255
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*#%&{}\[\]^~`'!$+,;=@()\s\u3000]+")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
 
 
@@ -44,12 +45,20 @@ def slugify_pinyin(title: str) -> str:
 
 
 def article_slug_id(url: str, fallback: str) -> str:
+    """The article's id as a name: `<short id>` or `<mid>-<idx>`, else a hash.
+
+    A link read from a broken page may hold anything as its `mid`: an id that is
+    not a short run of safe characters is hashed instead, so it stays a name.
+    """
     ident = article_id(url) if url else None
+    name = ""
     if ident and ident.short:
-        return ident.short
-    if ident and ident.mid:
-        return f"{ident.mid}-{ident.idx or '1'}"
-    return hashlib.sha1(fallback.encode("utf-8")).hexdigest()[:12]
+        name = ident.short
+    elif ident and ident.mid:
+        name = f"{ident.mid}-{ident.idx or '1'}"
+    if _SAFE_ID.fullmatch(name):
+        return name
+    return hashlib.sha1((name or fallback).encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def make_slug(mode: str, title: str, url: str, identity: str) -> str:
@@ -72,6 +81,6 @@ def make_slug(mode: str, title: str, url: str, identity: str) -> str:
 
 def fit_bytes(prefix: str, slug: str, suffix: str, limit: int = MAX_NAME_BYTES) -> str:
     """`prefix + slug + suffix`, the slug cut at a character boundary to fit `limit` bytes."""
-    room = limit - len(prefix.encode()) - len(suffix.encode())
+    room = max(limit - len(prefix.encode()) - len(suffix.encode()), 0)
     cut = slug.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip("-.")
     return prefix + cut + suffix

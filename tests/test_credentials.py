@@ -11,7 +11,7 @@ import string
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wx2post.urls import (
@@ -229,7 +229,7 @@ def hostile_url(draw: st.DrawFn) -> str:
     return url
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200)
 @given(hostile_url(), st.sampled_from(["", "见：", "[链接](", '<a href="', "**", "原文 "]))
 def test_property_no_credential_value_survives(url: str, before: str) -> None:
     assert gone(clean_link(url))
@@ -260,7 +260,7 @@ def clean_foreign_url(draw: st.DrawFn) -> str:
     return url
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150)
 @given(clean_foreign_url())
 def test_property_url_without_credentials_is_byte_identical(url: str) -> None:
     assert clean_link(url) == url

@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from .errors import UnsafePath
 from .models import ImageRef
+from .svg import svg_problem
 from .urls import clean_image_url, is_wechat_image
 
 # Every extension sniff_extension can return: a stored file with another suffix is not ours.
@@ -30,7 +31,6 @@ PLACEHOLDER_SHA256: set[str] = set()
 _HASH_CHARS = 32  # 128 bits of sha256: collisions are not a practical concern
 _WECHAT_ID = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}\.[a-z]{2,5}$")
-_SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.I)
 
 
 @dataclass
@@ -200,9 +200,11 @@ def verify_image(head: bytes, size: int, digest: str, content_type: str = "") ->
 
 
 def check_svg(data: bytes) -> None:
-    """An SVG served from the blog's own origin can run script there: refuse active SVGs."""
-    if _SVG_ACTIVE.search(data):
-        raise BadImage("SVG with script or event handlers")
+    """An SVG served from the blog's own origin can run script there: refuse active SVGs
+    (parsed as XML and checked element by element: see wx2post.svg)."""
+    problem = svg_problem(data)
+    if problem:
+        raise BadImage(problem)
 
 
 def file_name(stem: str, ext: str) -> str:

@@ -95,6 +95,12 @@ def front_matter(
         data["source"] = article.url
     if article.account_name:
         data["account"] = article.account_name
+    if preset.template == "liquid":
+        # Jekyll layouts (Hux's too) print `{{ page.title }}` unescaped, inside elements
+        # and attributes: what would be markup there is written as an entity.
+        for key in ("title", preset.summary_field, "author", "account"):
+            if key and isinstance(data.get(key), str):
+                data[key] = _LAYOUT_MARKUP.sub(lambda m: _ENTITIES[m.group(0)], data[key])
     if nunjucks_off:
         data["disableNunjucks"] = True  # Hexo >= 5.2: {{ }} and {% %} print as they are
     for key, value in options.extra_front_matter.items():
@@ -111,6 +117,10 @@ def front_matter(
         width=1_000_000,
     )
     return f"---\n{dumped}---\n"
+
+
+_LAYOUT_MARKUP = re.compile(r'[<>"]')
+_ENTITIES = {"<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 
 def _one_line(text: str) -> str:

@@ -45,6 +45,7 @@ URL_VALUED_PARAMS = ("url", "u", "redirect_uri", "redirect_url", "redirect", "ta
 # `key=` wherever a parameter could start: after a separator, a slash, a space, a quote
 # or at the very start; never inside another name (`monkey=`, `api-key=`).
 _CREDENTIAL_ASSIGNMENT = re.compile(rf"(?i)(?<![A-Za-z0-9_.~-]){CREDENTIAL_NAME_RE}=(?=[^&;#\s\"'<>…])")
+_MAYBE_CREDENTIAL = re.compile(r"(?i)key|uin|pass_|appmsg_|sharer_|wx_header|session|devicetype|[%&\\]")
 _URL_START = re.compile(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//|(?:mp\.)?weixin\.qq\.com/)")
 
 Drop = Callable[[str], bool]
@@ -53,6 +54,8 @@ Drop = Callable[[str], bool]
 def has_credential(text: str) -> bool:
     """Whether any decoding of `text` (entities, percent, JS, Markdown escapes) shows a
     credential parameter: the check every cleaned URL and scrubbed text must pass."""
+    if not _MAYBE_CREDENTIAL.search(text):  # no name, and no escape that could spell one
+        return False
     return bool(_CREDENTIAL_ASSIGNMENT.search(decode_fully(text)))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .decode import unquote_stable
 
@@ -64,7 +65,10 @@ def param_name(segment: str) -> str:
 
     `%6bey=x` and `key%3Dx` are both named `key`.
     """
-    return unquote_stable(segment).split("=", 1)[0].strip().lower()
+    name = segment.split("=", 1)[0]
+    if "%" in name:
+        name = unquote_stable(name).split("=", 1)[0]
+    return name.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,16 @@ class Parts:
     @property
     def host(self) -> str:
         """The host, percent-decoded and case-folded, without user info, port or final dot."""
-        host = unquote_stable(self.authority[2:]).rsplit("@", 1)[-1]
-        if not host.startswith("["):
-            host = host.split(":", 1)[0]
-        return host.lower().rstrip(".")
+        return _host(self.authority)
+
+
+@lru_cache(maxsize=1024)
+def _host(authority: str) -> str:
+    host = unquote_stable(authority[2:]) if "%" in authority else authority[2:]
+    host = host.rsplit("@", 1)[-1]
+    if not host.startswith("["):
+        host = host.split(":", 1)[0]
+    return host.lower().rstrip(".")
 
 
 def split_url(url: str) -> Parts:

@@ -36,6 +36,7 @@ HTML_ATTRIBUTES = {
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
 # Image references are written inside `![](...)` and inside `src="..."`: whatever either
 # would read as its end is percent-encoded (the URL means the same).
@@ -59,7 +60,12 @@ def link_scheme(url: str) -> str:
 
 
 def is_allowed_target(url: str) -> bool:
-    return link_scheme(url) in ALLOWED_SCHEMES or link_scheme(url) == ""
+    """http, https, mailto or relative, and no control character (which no real link holds
+    and which readers treat differently)."""
+    if _CONTROL.search(unescape_entities(url)):
+        return False
+    scheme = link_scheme(url)
+    return scheme in ALLOWED_SCHEMES or scheme == ""
 
 
 def safe_href(href: str) -> str | None:

@@ -116,10 +116,13 @@ def _clean(decoded: str, absolute: Parts) -> str:
                 return album
             # Other mp.weixin.qq.com pages: keep the page, drop the reader's session and
             # the `#rd` / `#wechat_redirect` fragment.
-            page = Parts("https:", absolute.authority, absolute.path, absolute.query, None)
+            page = Parts("https:", absolute.authority, absolute.path, absolute.query or None, None)
             return _drop(page, lambda seg: is_tracking(seg) or param_name(seg) in WECHAT_PAGE_NOISE)
         if is_image_host(absolute.host):
-            image = Parts("https:", absolute.authority, absolute.path, absolute.query, absolute.fragment)
+            # WeChat's own URLs are rebuilt, not the author's: an empty `?` goes too.
+            image = Parts(
+                "https:", absolute.authority, absolute.path, absolute.query or None, absolute.fragment
+            )
             return _drop(image, lambda seg: is_tracking(seg) or param_name(seg) in IMAGE_NOISE_PARAMS)
     # Anything else is the author's link: worked on as written (`//host`, relative, mailto:).
     return _drop(split_url(decoded), is_tracking)

@@ -3,9 +3,10 @@
 Two strengths on purpose:
 - `unescape_link` is what cleaning reads: entities closed by `;` (until stable), JS
   escapes, surrounding quotes and spaces. What it leaves is kept byte for byte.
-- `decode_fully` is what the credential check reads: every entity (also HTML4's bare
-  `&amp`), percent-encoding, JS and Markdown escapes, all repeated until nothing
-  changes. It errs towards seeing a credential; it never produces output.
+- `decode_fully` is what the credential check reads: entities (numeric ones also
+  without `;`, as browsers read them), percent-encoding, JS and Markdown escapes, all
+  repeated until nothing changes. It never produces output. Named entities need their
+  `;`: read bare, `&regkey=` would turn into `®key=` and look like a credential.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from urllib.parse import unquote
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_NUMERIC_LOOSE = re.compile(r"(&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6}));?")
 _JS_ESCAPE = re.compile(r"\\(?:[xX]([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})|(/))")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _MAX_ROUNDS = 64  # every round that changes anything shortens the text: this is only a backstop
@@ -66,10 +68,17 @@ def md_unescape(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
+def _decode_entities(text: str) -> str:
+    if "&" not in text:
+        return text
+    text = _NUMERIC_LOOSE.sub(lambda m: html.unescape(m.group(1) + ";"), text)
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
 def decode_fully(text: str) -> str:
     """Every escape a browser, a Markdown reader or a server might undo, until stable."""
     for _ in range(_MAX_ROUNDS):
-        decoded = unquote(html.unescape(md_unescape(unescape_js(text))), errors="replace")
+        decoded = unquote(_decode_entities(md_unescape(unescape_js(text))), errors="replace")
         if decoded == text:
             break
         text = decoded

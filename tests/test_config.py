@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from wx2post.cli.config import (
 from wx2post.cli.convert import convert
 from wx2post.cli.init import init
 from wx2post.presets import PRESETS
+
+from .pages import article_html
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "seed-article.html"
@@ -270,3 +273,41 @@ def test_init_defaults_to_the_current_folder_and_hux(tmp_path: Path, monkeypatch
 def test_hexo_config_names_the_hexo_settings_it_relies_on() -> None:
     text = render_config("hexo")
     assert "post_asset_folder: true" in text and "postAsset: true" in text
+
+
+def test_every_option_of_convert_is_a_key_unless_it_describes_one_run() -> None:
+    """`init` writes every option `convert` has: a new option needs its key (or a reason)."""
+    from wx2post.cli.config import ONE_RUN_OPTIONS
+
+    options = {p.name for p in convert.params if p.name != "help"}
+    keys = {key.param for key in KEYS}
+    assert options - ONE_RUN_OPTIONS == keys
+    assert ONE_RUN_OPTIONS <= options
+
+
+def test_init_shows_the_real_defaults() -> None:
+    text = render_config("hux")
+    assert '# images = "local"' in text
+    assert f"# jobs = {os.cpu_count() or 1}" in text
+    for line in ("# allow_private_addresses = false", "# delay = 3.0", '# max_image_size = "20M"'):
+        assert line in text
+
+
+def test_every_example_of_init_is_accepted_by_convert(tmp_path: Path) -> None:
+    """Uncommenting every line `init` writes (examples included) gives a config `convert` runs with."""
+    text = render_config("hux")
+    full = "\n".join(re.sub(r"^# ([a-z_]+ = .*)$", r"\1", line) for line in text.splitlines())
+    site = tmp_path / "site"
+    write(site / CONFIG_NAME, full)
+    config = load_config(site / CONFIG_NAME)
+    assert config["limit"] == 10 and config["since"] == "2026-11-01" and config["save_html"] == "pages"
+    page = tmp_path / "a.html"
+    page.write_text(article_html(1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(page), "-o", str(site), "--dry-run"], env=CLEAN_ENV)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("value", ['"yesterday"', "2026-11-01", '"2026-13-01x"', "1"])
+def test_since_must_be_a_date_string(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="'since' must be a date"):
+        load_config(write(tmp_path / CONFIG_NAME, f"since = {value}\n"))

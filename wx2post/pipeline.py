@@ -68,7 +68,8 @@ def draft_article(article: Article, assets: PageSource, *, fallback_date: dateti
     article.content = None  # the tree is large and no longer needed
     warnings = list(article.warnings)
     if article.published is None:
-        article.published = fallback_date or datetime.now(BEIJING)
+        # whole seconds, like every date a page gives (front matter, --json)
+        article.published = (fallback_date or datetime.now(BEIJING)).replace(microsecond=0)
         warnings.append(f"no publish date in the page; dated {article.published:%Y-%m-%d}")
     return Draft(article=article, body=body, assets=assets, warnings=warnings)
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .display import site_path
 from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError
 from .fetch import PageFetcher
@@ -167,6 +168,7 @@ class Runner:
         self._done: set[str] = set()  # identities converted in this run
         self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
+        self._index: dict[str, str] | None = None  # link key -> post path (see _linked)
         self._known_keys: dict[str, str] | None = None  # every link key of the state -> identity
 
     # -- shared resources ------------------------------------------------------------
@@ -395,7 +397,7 @@ class Runner:
         return self.fetcher.fetch_document(url, max_bytes=MAX_FEED_BYTES)
 
     def _unchanged(self, source: str, relpath: str) -> Result:
-        path = str(self.site / relpath)
+        path = site_path(self.site, relpath)
         if not self.to_stdout:
             self.emit(path)
         return Result(source=source, status="unchanged", post=path)
@@ -433,7 +435,7 @@ class Runner:
         article = draft.article
         identity = article.identity
         result.title, result.url = article.title, article.url
-        result.date = article.published.isoformat() if article.published else ""
+        result.date = article.published.isoformat(timespec="seconds") if article.published else ""
         if identity in self._done:
             result.status, result.reason = "skipped", _duplicate(identity).reason
             return
@@ -462,10 +464,10 @@ class Runner:
             return
         target = contained(self.site, relpath)
         if self.dry_run:
-            result.status, result.post = "converted", str(target)
-            self.emit(f"would write {target}")
+            result.status, result.post = "converted", site_path(self.site, relpath)
+            self.emit(f"would write {result.post}")
             return
-        data = conversion.post.text.encode("utf-8")
+        data = self._linked(conversion.post.text, relpath).encode("utf-8")
         complete = not conversion.failed_images
         if _current(target) == data:
             result.status = "unchanged"
@@ -473,7 +475,7 @@ class Runner:
         else:
             # Counted converted only once the file is in place: a failed write raises
             # WriteFailed, the result stays "failed" and the state records nothing.
-            target = self.state.commit(
+            self.state.commit(
                 identity,
                 relpath,
                 data,
@@ -483,8 +485,20 @@ class Runner:
             )
             self._written.append(identity)
             result.status = "converted"
-        result.post = str(target)
-        self.emit(str(target))
+        self._post_index().update(dict.fromkeys(_keys(identity), relpath))
+        result.post = site_path(self.site, relpath)
+        self.emit(result.post)
+
+    def _post_index(self) -> dict[str, str]:
+        if self._index is None:
+            self._index = post_index(self.state.posts())
+        return self._index
+
+    def _linked(self, text: str, relpath: str) -> str:
+        """The post with its links to articles that are already posts of the site set, before
+        it is compared with the file on disk: a re-run of unchanged inputs rewrites nothing.
+        (Links to posts written later in the run are set by `_link_posts_written`.)"""
+        return link_known_posts(text, self._post_index(), self.options.preset, own=relpath)
 
     def _relpath(self, draft: Draft) -> str:
         """The post's path: as recorded for this article, else from the preset, made

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -52,7 +53,7 @@ class Key:
 
     name: str  # in the file (a `-` is read as `_`)
     param: str  # click parameter name of `convert`
-    kind: str  # "str", "bool", "int", "float", "list" (of strings) or "size"
+    kind: str  # "str", "bool", "int", "float", "list" (of strings), "size" or "date"
     default: Any  # the built-in default; None: the preset decides
     help: str
     choices: tuple[str, ...] = ()
@@ -85,7 +86,27 @@ KEYS: tuple[Key, ...] = (
     Key("strict_images", "strict_images", "bool", False, "An image that cannot be saved fails the article."),
     Key("jobs", "jobs", "int", None, "Saved pages converted in parallel.", minimum=1, maximum=64),
     Key("delay", "delay", "float", 3.0, "Seconds between two article fetches.", minimum=0),
+    Key(
+        "allow_private_addresses",
+        "allow_private_addresses",
+        "bool",
+        False,
+        "Allow image downloads from loopback/private networks (a local mirror).",
+    ),
+    Key(
+        "save_html", "save_html", "str", None, "Keep every fetched page exactly as received, in this folder."
+    ),
+    Key("limit", "limit", "int", None, "Albums and feeds: only the newest N articles.", minimum=0),
+    Key("since", "since", "date", None, "Feeds: only items published on or after this Beijing time."),
+    Key("mp_base_url", "mp_base_url", "str", None, "Fetch through this mirror or proxy."),
 )
+# `convert` options that say what one run does, not how the site is: not in the file.
+ONE_RUN_OPTIONS = frozenset(
+    {"inputs", "input_file", "site", "config", "as_json", "dry_run", "quiet", "verbose", "to_stdout", "force"}
+)
+# What `init` writes for a key whose default is "not set" (an example to uncomment).
+_EXAMPLES = {"save_html": "pages", "limit": 10, "since": "2026-11-01", "mp_base_url": "http://127.0.0.1:8080"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2})?$")
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$", re.I)
@@ -96,6 +117,7 @@ _KIND_NAMES = {
     "float": "a number",
     "list": "a list of strings",
     "size": 'a size (e.g. "20M", "512K" or 1048576)',
+    "date": 'a date as a string ("2026-11-01" or "2026-11-01T08:00:00")',
 }
 
 
@@ -186,6 +208,9 @@ def _check(key: Key, value: Any, where: str) -> Any:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise fail()
+    elif key.kind == "date":
+        if not isinstance(value, str) or not _DATE.match(value):
             raise fail()
     elif key.kind == "size":
         if isinstance(value, bool) or not isinstance(value, int | str) or not _SIZE.match(str(value)):
@@ -366,11 +391,15 @@ def render_config(preset: str) -> str:
             lines.append(f'# "{shared}" when image_dir is "{example_dir}".')
             lines.append(f"# image_prefix = {toml_value(shared)}")
         elif key.name == "images":
-            lines.append('# Default: "local", or "remote" with --stdout and --dry-run.')
-            lines.append('# images = "remote"')
+            lines.append('# Default: "local" ("remote" with --stdout and --dry-run).')
+            lines.append('# images = "local"')
         elif key.name == "jobs":
-            lines.append("# Default: the number of cores.")
-            lines.append("# jobs = 4")
+            cores = os.cpu_count() or 1
+            lines.append(f"# Default: the number of cores ({cores} on the machine that wrote this file).")
+            lines.append(f"# jobs = {cores}")
+        elif value is None and key.name in _EXAMPLES:
+            lines.append("# Default: not set. For example:")
+            lines.append(f"# {key.name} = {toml_value(_EXAMPLES[key.name])}")
         else:
             lines.append(f"# {key.name} = {toml_value(value)}")
     lines += [

@@ -223,6 +223,7 @@ def convert(
         quiet=quiet,
         verbose=verbose,
         progress=not (quiet or verbose) and err.isatty(),
+        dry_run=dry_run,
     )
     counts = InputCounts()
     try:

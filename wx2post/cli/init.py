@@ -28,6 +28,7 @@ from .config import CONFIG_NAME, render_config
 def init(site: Path, preset: str, force: bool) -> None:
     """Write SITE/wx2post.toml (SITE defaults to the current folder): every option of
     `wx2post convert` for the preset, commented out at its default."""
+    from ..display import shown_path
     from ..errors import PostExists
     from ..files import write_atomic
 
@@ -40,4 +41,4 @@ def init(site: Path, preset: str, force: bool) -> None:
         raise click.UsageError(f"{target} exists (use --force to replace it)") from None
     except OSError as exc:
         raise click.UsageError(f"cannot write {target}: {exc}") from None
-    click.echo(str(target))
+    click.echo(shown_path(target))

@@ -44,8 +44,10 @@ class Reporter:
         quiet: bool = False,
         verbose: bool = False,
         progress: bool = False,
+        dry_run: bool = False,
     ) -> None:
         self.out, self.err = out, err
+        self.dry_run = dry_run
         self.as_json, self.quiet, self.verbose, self.progress = as_json, quiet, verbose, progress
         self.seen = 0
         self._line = False
@@ -57,8 +59,7 @@ class Reporter:
             self.out(text)
 
     def warn(self, text: str) -> None:
-        is_error = "error:" in text
-        if self.quiet and not is_error:
+        if self.quiet and not text.startswith("wx2post: error:"):  # -q: errors only
             return
         self._clear()
         print(shown(text), file=self.err)
@@ -90,10 +91,17 @@ class Reporter:
 
     def summary(self, runner: Runner, skipped_files: int) -> None:
         self._clear()
-        if self.seen < 2 or (self.quiet and not runner.failures):
-            return  # one article: its own line already said everything
+        if runner.stopped_by_verification:  # an error: the run did not finish (also under -q)
+            print(
+                "wx2post: error: stopped early: WeChat asked for a verification. Wait before trying "
+                "again, use a longer --delay, or save the pages from a browser and convert the files.",
+                file=self.err,
+            )
+        if self.seen < 2 or self.quiet:
+            return  # one article: its own line already said everything; -q: errors only
         c = runner.counts
-        parts = [f"{c['converted']} converted", f"{c['unchanged']} unchanged", f"{c['skipped']} skipped"]
+        converted = "would convert" if self.dry_run else "converted"
+        parts = [f"{c['converted']} {converted}", f"{c['unchanged']} unchanged", f"{c['skipped']} skipped"]
         if skipped_files:
             parts.append(f"{skipped_files} other files ignored")
         parts.append(f"{c['failed']} failed")
@@ -102,9 +110,3 @@ class Reporter:
         print("wx2post: " + ", ".join(parts), file=self.err)
         for failure in runner.failures:
             print("  " + shown(f"failed: {failure.source}: {failure.reason}"), file=self.err)
-        if runner.stopped_by_verification:
-            print(
-                "wx2post: stopped early: WeChat asked for a verification. Wait before trying again, "
-                "use a longer --delay, or save the pages from a browser and convert the files.",
-                file=self.err,
-            )

@@ -266,3 +266,11 @@ def test_property_url_without_credentials_is_byte_identical(url: str) -> None:
     assert clean_link(url) == url
     text = f"见 {url} 。"
     assert scrub_text(text) == text
+
+
+def test_upper_case_scheme_in_article_text_stays_one_autolink() -> None:
+    from wx2post.render.escape import escape_text
+
+    # A URL that would need an escape becomes one autolink, scheme included (not `HTTPS:<https://…>`).
+    assert escape_text("见 HTTPS://EXAMPLE.COM/a*b?x=1 。") == "见 <HTTPS://EXAMPLE.COM/a*b?x=1> 。"
+    assert escape_text("见 HTTPS://EXAMPLE.COM/a_b?x=1 。") == "见 HTTPS://EXAMPLE.COM/a_b?x=1 。"

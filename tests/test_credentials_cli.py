@@ -22,6 +22,7 @@ from wx2post.cli import main
 from wx2post.urls.decode import decode_fully
 
 from .loopback import LoopbackServer, Reply, fake_png
+from .mpserver import FakeMp
 
 S = "SeKr3tValue"
 BIZ = "MzI0NTU2Nzg5MA=="
@@ -187,3 +188,17 @@ def test_property_generated_names_and_links_leave_no_credential(
         )
         assert result.exit_code == 0, result.stderr
         assert_no_secret(all_output(site, result.stdout, result.stderr))
+
+
+def test_wechat_link_whose_credential_cannot_be_removed_is_never_requested(
+    mp: FakeMp, tmp_path: Path
+) -> None:
+    a = mp.add(1)
+    link = f"https://mp.weixin.qq.com/s/uin={S}/x"  # a credential in the path: no identity left
+    result = CliRunner().invoke(
+        main, ["convert", link, a.short_url, "-o", str(tmp_path), "--delay", "0", "--json"]
+    )
+    assert_no_secret(result.stdout + result.stderr)
+    assert all(S not in hit.raw_path for hit in mp.hits)
+    statuses = [json.loads(line)["status"] for line in result.stdout.splitlines()]
+    assert statuses == ["failed", "converted"]

@@ -42,7 +42,7 @@ from .slug import article_slug_id
 from .sources.feeds import MAX_FEED_BYTES
 from .state import SiteState, Written
 from .store import ImageStore
-from .urls import album_url, article_id, clean_url, is_wechat_host, redact
+from .urls import album_url, article_id, clean_url, is_wechat_host, redact, with_scheme
 
 
 @dataclass
@@ -318,7 +318,10 @@ class Runner:
     def _links(self, source: str) -> Iterator[Result]:
         link = clean_url(source)
         if not album_url(source):
-            if article_id(source) is None and not is_wechat_host(urlsplit(link).netloc):
+            # `link or source`: a WeChat link the cleaner refuses is still a WeChat link,
+            # never a feed to request as given.
+            host = urlsplit(with_scheme(link or source.strip())).netloc
+            if article_id(source) is None and not is_wechat_host(host):
                 yield from self._feed_url(source)  # a bridge's feed or OPML list
                 return
             yield self._link(source)

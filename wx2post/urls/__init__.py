@@ -17,6 +17,7 @@ Public API (stable; other modules and `wx2post fix` build on these names):
   (titles, names, alt text, captions, messages); `redact` is the same for messages;
   `clean_urls_in_text` only cleans the URLs; `mask(text)` shows `key=…` instead.
 - `article_id(url) -> ArticleId | None`, `clean_article_url`, `album_url`: identity.
+- `with_scheme(url)`: `//host/...` and scheme-less `mp.weixin.qq.com/...` as https URLs.
 - `is_wechat_host(netloc)`, `is_wechat_image(url)`, `is_credential(name)`, `is_tracking(name)`,
   `CREDENTIAL_PARAMS`; `unescape_link`, `unescape_entities`, `md_unescape`: decoding.
 """
@@ -50,6 +51,7 @@ from .parts import (
     is_credential,
     is_tracking,
     is_wechat_host,
+    with_scheme,
 )
 from .scan import UrlSpan, clean_urls_in_text, find_urls, mask, redact, replace_urls, scrub_text
 
@@ -85,4 +87,5 @@ __all__ = [
     "scrub_text",
     "unescape_entities",
     "unescape_link",
+    "with_scheme",
 ]

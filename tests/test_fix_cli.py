@@ -4,12 +4,13 @@ served by a loopback "CDN", --refetch against the fake mp.weixin.qq.com, and rea
 The posts live in a temporary site; images the tests "hot-link" have real WeChat CDN
 URLs (https://mmbiz.qpic.cn/...), and the store used by the command gets a requests
 session whose adapter for mmbiz.qpic.cn answers from a LoopbackServer
-(`cdn_store`): the names, checks and rewrites are the production ones, the bytes
+(`cdn_store`, mounted on the store's HTTP client): the names, checks and rewrites are the production ones, the bytes
 come from 127.0.0.1, and nothing reaches the internet (tests/conftest.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from requests.adapters import HTTPAdapter
 import wx2post.cli.fix as fixcmd
 from wx2post.cli.fix import fix
 from wx2post.errors import ExitStatus
+from wx2post.http import HttpClient
 from wx2post.images import ImageSettings
 from wx2post.store import ImageStore
 
@@ -61,13 +63,12 @@ class LoopbackCdn(HTTPAdapter):
 @pytest.fixture
 def cdn(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
     """A loopback server playing mmbiz.qpic.cn for the stores `wx2post fix` opens."""
-    with LoopbackServer() as server:
+    with LoopbackServer() as server, contextlib.ExitStack() as clients:
 
         def cdn_store(site: Path, settings: ImageSettings) -> ImageStore:
-            session = requests.Session()
-            session.trust_env = False
-            session.mount("https://mmbiz.qpic.cn/", LoopbackCdn(server.base))
-            return ImageStore(site, settings, session, resolve=lambda host, port: ["127.0.0.1"])
+            client = clients.enter_context(HttpClient(resolve=lambda host, port: ["127.0.0.1"]))
+            client.session.mount("https://mmbiz.qpic.cn/", LoopbackCdn(server.base))
+            return ImageStore(site, settings, client)
 
         monkeypatch.setattr(fixcmd, "open_store", cdn_store)
         server.route(HOT_PATH, lambda r: Reply(200, fake_jpeg(1), JPEG))

@@ -2,7 +2,9 @@
 
 All of them come with HTTP 200, so the page text is the only signal. A page is
 only judged a failure page when it has no article body: an article may well
-quote these phrases.
+quote these phrases. The parser asks `failure_for` once it found no body; the
+fetcher asks `page_failure` of a whole fetched page without parsing it (WeChat's
+failure pages are small `weui-msg` pages that carry none of an article's markers).
 """
 
 from __future__ import annotations
@@ -50,3 +52,19 @@ def failure_for(text: str, source: str = "") -> FailurePage | None:
             cls = TransientFailure if transient else FailurePage
             return cls(kind, message, source=source)
     return None
+
+
+# What every article template carries (classic, 2023+, picture and text posts) and no failure page does.
+ARTICLE_MARKERS = ("js_content", "rich_media_content", "msg_title", "js_article")
+
+
+def looks_like_article(html: str) -> bool:
+    """Whether a page carries an article template's markers (its content is the parser's business)."""
+    return any(html.find(marker) >= 0 for marker in ARTICLE_MARKERS)
+
+
+def page_failure(html: str, source: str = "") -> FailurePage | None:
+    """The failure a whole page announces, judged from its text alone; None for an article page."""
+    if looks_like_article(html):
+        return None  # a body may quote a failure phrase: only the parser can tell
+    return failure_for(html, source=source)

@@ -17,7 +17,7 @@ host only; path and identity query are kept. The tests use exactly this.
 
 from __future__ import annotations
 
-import email.utils
+import dataclasses
 import logging
 import os
 import random
@@ -30,47 +30,36 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from .album import PAGE_SIZE, AlbumItem, newest_first_so_far, oldest_first, parse_album_json
 from .errors import FailurePage, FetchError, InputError, NotAnArticle, VerificationRequired, WxError
-from .failures import failure_for
+from .failures import failure_for, looks_like_article, page_failure
 from .files import write_atomic
-from .parse import parse_page
+from .http import USER_AGENT, HttpClient, HttpError, Limits
+from .jsvars import js_string
 from .sources import MAX_PAGE_BYTES, PageSource, decode_page
 from .urls import ArticleId, album_url, article_id, clean_article_url, redact
 
 DEFAULT_BASE_URL = "https://mp.weixin.qq.com"
 BASE_URL_ENV = "WX2POST_MP_BASE_URL"
 
-# A current desktop Chrome: WeChat serves the full article page to it without login.
-USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
-)
+__all__ = ["USER_AGENT", "PageFetcher", "html_name", "resolve_base_url"]
+
 CAPTCHA_PATH = "/mp/wappoc_appmsgcaptcha"
 ALBUM_PACE = 1 / 3  # album JSON pages are cheap for WeChat: a third of the article pause
-BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
-MAX_BACKOFF = 30.0
+BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time (no jitter: one request at a time)
 MAX_RETRY_AFTER = 60.0  # a server asking for longer is treated as asking for this
 MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_ALBUM_PAGES = 500  # a stuck cursor must not page forever
-# A server trickling bytes defeats the per-read timeout; bound the whole body too.
-TOTAL_READ_FACTOR = 4
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PAGE_HEADERS = {
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ACCEPT_DOCUMENT = "application/rss+xml,application/atom+xml,application/feed+json,text/xml,*/*;q=0.8"
+_OG_URL = re.compile(r'<meta[^>]+property=["\']og:url["\'][^>]+content=["\']([^"\']+)', re.I)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 _VERIFY_ADVICE = "wait, slow down with --delay, or save the page from a browser and convert the file"
 
 log = logging.getLogger("wx2post.fetch")
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    location: str
-    retry_after: str
 
 
 @dataclass
@@ -97,10 +86,11 @@ class PageFetcher:
         jitter: float = 1.0,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        deadline: float = 120.0,
         retries: int = 3,
         max_redirects: int = 5,
         save_html: Path | None = None,
-        session: requests.Session | None = None,
+        client: HttpClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -108,11 +98,20 @@ class PageFetcher:
             raise ValueError("delay, jitter, retries and max_redirects must not be negative")
         self.base_url = resolve_base_url(base_url)
         self.delay, self.jitter = delay, jitter
-        self.timeout = (connect_timeout, read_timeout)
-        self.retries, self.max_redirects = retries, max_redirects
+        self.limits = Limits(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            deadline=deadline,
+            max_bytes=MAX_PAGE_BYTES,
+            max_redirects=max_redirects,
+            retries=retries,
+            backoff=BACKOFF_BASE,
+            jitter=0.0,
+            max_wait=MAX_RETRY_AFTER,
+        )
         self.save_html = save_html
-        self._own_session = session is None
-        self._session = session or _new_session()
+        self._own_client = client is None
+        self._client = client or HttpClient(pool_size=2, sleep=sleep, clock=clock)
         self._sleep, self._clock = sleep, clock
         self._random = random.Random()
         self._cache: dict[str, _Entry] = {}
@@ -135,8 +134,7 @@ class PageFetcher:
             log.info("already fetched in this run: %s", url)
             return cached.result(url)
         try:
-            response = self._get(url, "article")
-            return self._accept(ident, response.body)
+            return self._accept(ident, self._get(url, "article"))
         except VerificationRequired as exc:
             self._blocked = exc
             raise
@@ -151,31 +149,15 @@ class PageFetcher:
         ones included (bridges run on localhost): retried, redirects capped, size and
         time bounded, never paced like WeChat. Raises FetchError."""
         source = redact(url)
-        problem = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self._sleep(min(BACKOFF_BASE * 2 ** (attempt - 1), MAX_BACKOFF))
-            try:
-                current = url
-                for _ in range(self.max_redirects + 1):
-                    response = self._download(current, max_bytes, source)
-                    if response.status not in _REDIRECTS:
-                        break
-                    current = urljoin(current, response.location.strip())
-                else:
-                    raise FetchError(f"more than {self.max_redirects} redirects", source=source)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = _describe(exc)
-                continue
-            except requests.RequestException as exc:
-                problem = f"the download failed ({type(exc).__name__})"
-                continue
-            if response.status < 400:
-                return response.body
-            problem = f"the server answered HTTP {response.status}"
-            if response.status != 429 and response.status < 500:
-                break
-        raise FetchError(problem, source=source)
+        try:
+            _, data = self._client.get(
+                url, dataclasses.replace(self.limits, max_bytes=max_bytes), accept=ACCEPT_DOCUMENT
+            )
+        except HttpError as error:
+            what = f"the server answered HTTP {error.status}" if error.status else error.reason
+            tries = f" (after {error.attempts} attempts)" if error.attempts > 1 else ""
+            raise FetchError(what + tries, source=source) from None
+        return data
 
     def seen(self, link: str) -> bool:
         """Whether this run already fetched (or failed) the article `link` names."""
@@ -205,8 +187,8 @@ class PageFetcher:
 
     def close(self) -> None:
         self._cache.clear()
-        if self._own_session:
-            self._session.close()
+        if self._own_client:
+            self._client.close()
 
     def __enter__(self) -> PageFetcher:
         return self
@@ -219,14 +201,22 @@ class PageFetcher:
     # -- articles ------------------------------------------------------------
 
     def _accept(self, ident: ArticleId, raw: bytes) -> PageSource:
-        """Check the page is the article (not a failure page), remember it, save it."""
+        """Check the page is the article (not a failure page), remember it, save it.
+
+        Only failures.py judges the page here: the article is parsed once, later, by
+        the pipeline (a full parse is most of the work of a conversion).
+        """
         url = ident.url
         if not raw.strip():
             raise FetchError("WeChat sent an empty page; try again later", source=url)
         html = decode_page(raw, url)
-        article = parse_page(html, url)  # raises on verification, deleted, ... pages
+        failure = page_failure(html, source=url)  # verification, deleted, ... pages
+        if failure is not None:
+            raise failure
+        if not looks_like_article(html):
+            raise NotAnArticle("not a WeChat article page", source=url)
         # The page tells its long form: a later short or long link to it is a cache hit.
-        long = article_id(article.url) if article.url else None
+        long = article_id(page_link(html))
         entry = _Entry(html=zlib.compress(html.encode("utf-8"), 1))
         self._cache[ident.key] = entry
         if long is not None and long.key:
@@ -249,7 +239,7 @@ class PageFetcher:
             if cursor:
                 params += [("begin_msgid", cursor[0]), ("begin_itemidx", cursor[1])]
             url = f"{DEFAULT_BASE_URL}/mp/appmsgalbum?{urlencode(params)}"
-            body = self._get(url, "album", source=source, max_bytes=MAX_JSON_BYTES).body
+            body = self._get(url, "album", source=source, max_bytes=MAX_JSON_BYTES)
             page = parse_album_json(body.decode("utf-8", "replace"), biz=biz, source=source, start=len(items))
             fresh = [i for i in page.items if i.key not in known]
             items += fresh
@@ -265,8 +255,8 @@ class PageFetcher:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _get(self, url: str, kind: str, *, source: str = "", max_bytes: int = MAX_PAGE_BYTES) -> _Response:
-        """GET `url` (logical, on mp.weixin.qq.com): paced, retried, redirects followed."""
+    def _get(self, url: str, kind: str, *, source: str = "", max_bytes: int = MAX_PAGE_BYTES) -> bytes:
+        """GET `url` (logical, on mp.weixin.qq.com): paced, retried, redirects vetted."""
         source = source or url
         if self._blocked is not None:
             raise VerificationRequired(
@@ -277,64 +267,23 @@ class PageFetcher:
         self._pace(kind)
         if kind == "article":
             self._articles_requested += 1
+        log.info("GET %s", url)
         try:
-            return self._get_with_retries(url, source, max_bytes)
+            _, data = self._client.get(
+                self._on_base(url),
+                dataclasses.replace(self.limits, max_bytes=max_bytes),
+                accept=ACCEPT_HTML,
+                headers=PAGE_HEADERS,
+                redirect=lambda current, to: self._on_base(self._redirect_target(current, to, source)),
+            )
+        except HttpError as error:
+            raise _fetch_error(error, source) from None
         finally:
             self._last_end = self._clock()
-
-    def _get_with_retries(self, url: str, source: str, max_bytes: int) -> _Response:
-        attempts = self.retries + 1
-        problem = ""
-        status = 0
-        for attempt in range(attempts):
-            wait = min(BACKOFF_BASE * 2**attempt, MAX_BACKOFF)
-            try:
-                response = self._follow(url, source, max_bytes)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem, status = _describe(exc), 0
-            except requests.RequestException as exc:  # broken chunking, bad encoding
-                problem, status = f"the download failed ({type(exc).__name__})", 0
-            else:
-                status = response.status
-                if status < 400:
-                    return response
-                if status != 429 and status < 500:
-                    raise FetchError(
-                        f"WeChat answered HTTP {status}; check that the link opens in a browser",
-                        source=source,
-                    )
-                problem = f"WeChat answered HTTP {status}"
-                asked = _retry_after(response.retry_after) if status in (429, 503) else None
-                wait = asked if asked is not None else wait
-            if attempt + 1 < attempts:
-                log.warning("%s: %s; retrying in %.1f s", source, problem, wait)
-                self._sleep(wait)
-        if status == 429:
-            message = f"WeChat says there were too many requests (HTTP 429); {_VERIFY_ADVICE}"
-            raise VerificationRequired("rate-limited", message, source=source)
-        tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
-        raise FetchError(
-            f"{problem} ({tries}); check your connection or proxy ({BASE_URL_ENV}) and try again later",
-            source=source,
-        )
-
-    def _follow(self, url: str, source: str, max_bytes: int) -> _Response:
-        """One attempt: GET and follow redirects by hand, spotting the verification one."""
-        for _ in range(self.max_redirects + 1):
-            log.info("GET %s", url)
-            response = self._download(self._on_base(url), max_bytes, source)
-            if response.status not in _REDIRECTS:
-                return response
-            url = self._redirect_target(url, response.location, source)
-        raise FetchError(
-            f"more than {self.max_redirects} redirects; open the link in a browser, "
-            "save the page and convert the file",
-            source=source,
-        )
+        return data
 
     def _redirect_target(self, current: str, location: str, source: str) -> str:
-        if not location:
-            raise FetchError("WeChat sent a redirect without a target; try again later", source=source)
+        """The logical URL a redirect leads to; refuses to leave WeChat (or the mirror)."""
         target = urljoin(current, location.strip())
         parts = urlsplit(target)
         if parts.path.rstrip("/") == CAPTCHA_PATH:
@@ -350,37 +299,8 @@ class PageFetcher:
             )
         # Stay logical (on mp.weixin.qq.com) and keep only an article's identity.
         logical = urlunsplit(("https", "mp.weixin.qq.com", parts.path or "/", parts.query, ""))
+        log.info("redirected to %s", clean_article_url(logical) or logical)
         return clean_article_url(logical) or logical
-
-    def _download(self, url: str, max_bytes: int, source: str) -> _Response:
-        started = time.monotonic()  # real time: the injected clock is only for pacing
-        deadline = started + self.timeout[1] * TOTAL_READ_FACTOR
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-            "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
-        }
-        with self._session.get(
-            url, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
-        ) as r:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in r.iter_content(65536):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError(
-                        f"the answer is larger than {max_bytes // 2**20} MiB, not a WeChat page",
-                        source=source,
-                    )
-                if time.monotonic() > deadline:
-                    raise requests.Timeout("the download was too slow")
-                chunks.append(chunk)
-            return _Response(
-                status=r.status_code,
-                body=b"".join(chunks),
-                location=r.headers.get("Location", ""),
-                retry_after=r.headers.get("Retry-After", ""),
-            )
 
     def _on_base(self, url: str) -> str:
         """The logical URL with the configured scheme and host (a mirror, or WeChat itself)."""
@@ -433,36 +353,30 @@ def _article_ident(link: str) -> ArticleId:
     return ident
 
 
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    # Retries are ours (with pacing and Retry-After); the adapter must not add its own.
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+def page_link(html: str) -> str:
+    """The article's own link as the page states it (`msg_link`, else `og:url`); '' if none."""
+    link = js_string(html, "msg_link")
+    if not link:
+        m = _OG_URL.search(html, 0, 400_000)
+        link = m.group(1) if m else ""
+    return clean_article_url(link.replace("&amp;", "&")) or ""
 
 
-def _describe(exc: requests.RequestException) -> str:
-    # Messages from requests repeat the URL (and pool internals): name the kind only.
-    if isinstance(exc, requests.ConnectTimeout):
-        return "connecting to WeChat timed out"
-    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
-        # A read timeout in the middle of a body reaches us as a ConnectionError.
-        return "WeChat did not answer in time"
-    return "could not connect to WeChat"
-
-
-def _retry_after(value: str) -> float | None:
-    """Seconds a Retry-After header asks for (number or HTTP date), capped."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+def _fetch_error(error: HttpError, source: str) -> WxError:
+    """The client's failure, told as a page fetch: what to do about it."""
+    if error.status == 429:
+        message = f"WeChat says there were too many requests (HTTP 429); {_VERIFY_ADVICE}"
+        return VerificationRequired("rate-limited", message, source=source)
+    if error.status and not error.transient:
+        return FetchError(
+            f"WeChat answered HTTP {error.status}; check that the link opens in a browser", source=source
+        )
+    if error.status or error.transient or error.host_down:
+        what = f"WeChat answered HTTP {error.status}" if error.status else error.reason
+        tries = f" (after {error.attempts} attempts)" if error.attempts > 1 else ""
+        return FetchError(
+            f"{what}{tries}; check your connection or proxy ({BASE_URL_ENV}) and try again later",
+            source=source,
+        )
+    advice = "open the link in a browser, save the page and convert the file"
+    return FetchError(f"{error.reason}; {advice}", source=source)

@@ -45,7 +45,8 @@ class ImageSettings:
     max_size: int = 20 * 1024 * 1024
     allow_private: bool = False  # allow loopback/private/link-local addresses (tests set True)
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # longest silence while waiting for bytes
+    deadline: float = 120.0  # longest one download may take, however slowly the bytes come
     retries: int = 3  # extra attempts after the first, for transient failures only
     max_redirects: int = 5
     backoff: float = 0.5  # first retry waits about this long, doubling after each attempt

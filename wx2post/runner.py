@@ -24,14 +24,12 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
 from .display import site_path
-from .download import Downloader
 from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError
 from .fetch import PageFetcher
 from .files import contained, write_file
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
+from .http import HttpClient
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
@@ -160,7 +158,7 @@ class Runner:
         self.stopped_by_verification = False
         self.state = SiteState(site)
         self._store: ImageStore | None = None
-        self._session: requests.Session | None = None
+        self._http: HttpClient | None = None
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._files_planned = 0
@@ -188,27 +186,33 @@ class Runner:
         if self._store is not None:
             self._store.close()
             self._store = None
-        if self._session is not None:
-            self._session.close()
-            self._session = None
         if self._fetcher is not None:
             self._fetcher.close()
             self._fetcher = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    @property
+    def http(self) -> HttpClient:
+        """The run's one HTTP client: pages and images share its connections, its
+        environment (proxies, CA) and its knowledge of which hosts are down."""
+        if self._http is None:
+            self._http = HttpClient(pool_size=self.image_settings.jobs)
+        return self._http
 
     def store_for(self, relpath: str) -> ImageStore:
         """The image store for the post at `relpath`: one for the whole run while posts
         share an image folder (hux, jekyll, any --image-dir), a new one for each post
         that keeps its images beside it (a hugo bundle, a hexo asset folder). Every
-        store uses the run's one HTTP session, so connections stay pooled across posts."""
+        store uses the run's one HTTP client, so connections stay pooled across posts."""
         folder, prefix = image_location(self.options.preset, relpath, self.image_dir, self.image_prefix)
         store = self._store
         if store is None or (store.settings.folder, store.settings.prefix) != (folder, prefix):
             if store is not None:
                 store.close()
             settings = dataclasses.replace(self.image_settings, folder=folder, prefix=prefix)
-            if self._session is None:
-                self._session = Downloader.new_session(settings.jobs)
-            self._store = store = ImageStore(self.site, settings, self._session)
+            self._store = store = ImageStore(self.site, settings, self.http)
         return store
 
     @property
@@ -216,7 +220,11 @@ class Runner:
         if self._fetcher is None:
             f = self.fetch_settings
             self._fetcher = PageFetcher(
-                base_url=f.base_url, delay=f.delay, jitter=f.delay / 3, save_html=f.save_html
+                base_url=f.base_url,
+                delay=f.delay,
+                jitter=f.delay / 3,
+                save_html=f.save_html,
+                client=self.http,
             )
         return self._fetcher
 

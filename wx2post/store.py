@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote
 
-import requests
-
-from .download import HEAD_BYTES, AddressCheck, Downloader, DownloadError, Resolver, default_resolver
 from .errors import WxError
 from .files import contained, stage
+from .http import HEAD_BYTES, HttpClient, HttpError, Limits
 from .images import (
     IMAGE_EXTENSIONS,
     BadImage,
@@ -41,11 +39,14 @@ from .images import (
     wechat_image_id,
 )
 from .models import ImageRef
+from .netguard import AddressCheck, Resolver, default_resolver, is_public
 from .sources import PageSource
 from .urls import clean_image_url, redact
 
 _EXTENSIONS = sorted(IMAGE_EXTENSIONS)  # a fixed order: the same file wins every run
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # also catches Windows drives (C:)
+# No webp/avif on purpose: ask for the format the article was published in.
+ACCEPT = "image/jpeg,image/png,image/gif,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
 
 
 @dataclass
@@ -55,8 +56,23 @@ class _Stored:
     error: str = ""
 
 
+def image_limits(settings: ImageSettings) -> Limits:
+    """How one image download is bounded and retried."""
+    return Limits(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        deadline=settings.deadline,
+        max_bytes=settings.max_size,
+        max_redirects=settings.max_redirects,
+        retries=settings.retries,
+        backoff=settings.backoff,
+        max_wait=settings.max_wait,
+    )
+
+
 class ImageStore:
-    """One per run: one pooled requests.Session, a thread pool, de-duplication across articles.
+    """One per image folder: a thread pool and de-duplication across articles; the
+    downloads go through the run's one HTTP client (`client`, else its own).
 
     Thread-safe: articles may be localised from several threads; an image wanted by
     many of them at once is downloaded once.
@@ -66,7 +82,7 @@ class ImageStore:
         self,
         site: Path,
         settings: ImageSettings,
-        session: requests.Session | None = None,
+        client: HttpClient | None = None,
         *,
         resolve: Resolver = default_resolver,
         address_ok: AddressCheck | None = None,
@@ -77,7 +93,10 @@ class ImageStore:
         self.site = site
         self.folder = image_folder(site, settings.folder)
         contained(site, self.folder)  # a folder that is a link out of the site: refused before any work
-        self.downloader = Downloader(settings, session, resolve=resolve, address_ok=address_ok)
+        self._own_client = client is None
+        self.client = client or HttpClient(pool_size=settings.jobs, resolve=resolve)
+        self._limits = image_limits(settings)
+        self._address_ok = address_ok or ((lambda ip: True) if settings.allow_private else is_public)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._downloads: dict[str, Future[_Stored]] = {}  # by stem, for the whole run
@@ -95,7 +114,8 @@ class ImageStore:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        self.downloader.close()
+        if self._own_client:
+            self.client.close()
 
     def localise(self, images: list[ImageRef], page: PageSource) -> list[ImageOutcome]:
         """One outcome per image, in order; a failed image never raises."""
@@ -159,7 +179,7 @@ class ImageStore:
             return _Stored(cached, "cache")
 
         def write(sink: IO[bytes]) -> str:
-            body = self.downloader.fetch(url, sink)
+            body = self.client.fetch(url, sink, self._limits, accept=ACCEPT, address_ok=self._address_ok)
             ext = verify_image(body.head, body.size, body.sha256, body.content_type)
             if ext == "svg":
                 sink.seek(0)
@@ -168,7 +188,7 @@ class ImageStore:
 
         try:
             path, wrote = self._commit(stem, write)
-        except (DownloadError, BadImage, WxError, OSError) as error:
+        except (HttpError, BadImage, WxError, OSError) as error:
             return _Stored(None, "failed", _describe(error))
         return _Stored(path, "network" if wrote else "cache")
 
@@ -299,7 +319,7 @@ def export_file(base_dir: Path, local: str) -> Path | None:
 
 def _describe(error: BaseException) -> str:
     """One line, credential-free."""
-    if isinstance(error, DownloadError):
+    if isinstance(error, HttpError):
         text = error.reason
     elif isinstance(error, WxError):
         text = error.reason

@@ -1,5 +1,7 @@
 """Shared fixtures. Tests never touch the internet: any connection to an address
-outside the loopback range fails the test that tried it."""
+outside the loopback range fails the test that tried it, and no name but
+`localhost` is looked up (every other host name is unknown, as on a machine
+without a network: code that needs one gets it from a proxy or an injected resolver)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ settings.load_profile("wx2post-ci" if os.environ.get("CI") else "wx2post")
 
 _real_connect = socket.socket.connect
 _real_create_connection = socket.create_connection
+_real_getaddrinfo = socket.getaddrinfo
 
 
 def _check(address: object) -> None:
@@ -48,9 +51,22 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
     return _real_connect(self, address)  # type: ignore[arg-type]
 
 
+def _offline_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    name = host.decode() if isinstance(host, bytes) else host
+    if isinstance(name, str) and name != "localhost":
+        try:
+            ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            raise socket.gaierror(
+                socket.EAI_NONAME, "Name or service not known (tests are offline)"
+            ) from None
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", _offline_getaddrinfo)
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@
 
 A handler gets the `Request` (path, query, headers) and returns a `Reply`, or
 performs misbehaviour itself through `req.handler` (hang, reset, short body).
+`LoopbackServer(tls=context)` speaks HTTPS (see tests/proxy.py for a test CA).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -107,12 +109,24 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: LoopbackServer
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = super().get_request()
+        if self.tls is not None:
+            # The handshake happens in the handler's thread, on its first read: a client
+            # that refuses the certificate fails there, not in the accept loop.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hung up or refused the certificate is what some tests want
 
 
 class LoopbackServer:
     """Start with `with`; scripted routes; records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._routes: dict[str, Handler] = {}
         self.default: Handler | None = None
         self.requests: list[Request] = []
@@ -120,6 +134,8 @@ class LoopbackServer:
         self._connections: set[tuple[str, int]] = set()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
+        self._httpd.tls = tls
+        self.scheme = "https" if tls else "http"
         # A short poll: serve_forever's default 0.5 s otherwise dominates test teardown.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -139,7 +155,7 @@ class LoopbackServer:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -2,9 +2,9 @@
 served by a loopback "CDN", --refetch against the fake mp.weixin.qq.com, and real Jekyll builds.
 
 The posts live in a temporary site; images the tests "hot-link" have real WeChat CDN
-URLs (https://mmbiz.qpic.cn/...), and the store used by the command gets a requests
-session whose adapter for mmbiz.qpic.cn answers from a LoopbackServer
-(`cdn_store`, mounted on the store's HTTP client): the names, checks and rewrites are the production ones, the bytes
+URLs (https://mmbiz.qpic.cn/...), and the store used by the command gets an HTTP
+client whose adapter for mmbiz.qpic.cn answers from a LoopbackServer
+(`cdn_store`): the names, checks and rewrites are the production ones, the bytes
 come from 127.0.0.1, and nothing reaches the internet (tests/conftest.py).
 """
 

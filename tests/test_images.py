@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from wx2post import images
+from wx2post.errors import UnsafePath
 from wx2post.http import is_public
 from wx2post.http import retry_after as parse_retry_after
-from wx2post.errors import UnsafePath
 from wx2post.images import (
     BadImage,
     check_svg,

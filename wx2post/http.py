@@ -50,7 +50,16 @@ from .netguard import (
 )
 from .urls import redact
 
-__all__ = ["USER_AGENT", "Body", "HttpClient", "HttpError", "Limits", "is_public", "new_session"]
+__all__ = [
+    "USER_AGENT",
+    "Body",
+    "HttpClient",
+    "HttpError",
+    "Limits",
+    "is_public",
+    "new_session",
+    "retry_after",
+]
 
 # A current desktop Chrome: WeChat serves the full article page to it without login.
 USER_AGENT = (
@@ -261,6 +270,7 @@ class HttpClient:
                 except HttpError as error:
                     raise guard.explain(error, host) from None
                 with response:
+                    guard.check(host)  # headers cut short by the deadline parse as a (broken) answer
                     if address_ok is not None:
                         self._check_peer(current, response, address_ok)
                     status = response.status_code
@@ -273,6 +283,7 @@ class HttpClient:
                         body = _read(response, sink, limits.max_bytes, host)
                     except HttpError as error:
                         raise guard.explain(error, host) from None
+                    guard.check(host)
                 self.breaker.reset(host)
                 body.url = current
                 return body

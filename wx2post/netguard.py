@@ -205,6 +205,11 @@ class Deadline:
         for connection in connections:
             _shut(connection)
 
+    def check(self, host: str) -> None:
+        """Raise if the deadline passed: whatever was read meanwhile was cut short."""
+        if self.fired:
+            raise self.explain(HttpError("deadline"), host)
+
     def explain(self, error: HttpError, host: str) -> HttpError:
         """The error to report: a read cut short by the deadline says so."""
         error.host = error.host or host

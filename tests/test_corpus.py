@@ -231,6 +231,40 @@ def test_posts_without_a_body_element_keep_their_text(entry: dict, converted: di
             assert max(url.split("?")[0].split("/"), key=len) in out
 
 
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRIES if "shared-article-card" in e["features"]], ids=lambda e: e["file"][6:40]
+)
+def test_share_posts_render_the_article_they_embed(entry: dict, converted: dict) -> None:
+    """The page holds the shared article's whole body (`content_noencode`): the post has
+    it all, under the sharer's comment, and its attribution names the shared article."""
+    _, out, _ = converted[entry["file"]]
+    raw = (CORPUS / entry["file"]).read_text(encoding="utf-8")
+    embedded = _script_text(raw, r"\n\s*content_noencode: JsDecode\('((?:[^'\\]|\\.)+)'\)")
+    if not embedded:
+        pytest.skip("this share page does not embed the shared article")
+    shared = lxml.html.fragment_fromstring(embedded, create_parent="div")
+    post = _norm(_post_body(out))
+    segments = [s for s in (_norm(t) for t in shared.itertext()) if s]
+    found = sum(len(s) for s in segments if s in post)
+    assert found / sum(len(s) for s in segments) >= 0.98, [s for s in segments if s not in post][:5]
+    comment = _script_text(raw, r"js_share_notice'\)\.innerHTML = \"((?:[^\"\\]|\\.)*)\"")
+    first_line = _norm(comment.split("\n")[0])
+    assert post.index(first_line) < post.index(segments[0])
+    author = re.search(r'id="js_share_author">([^<]+)<', raw)
+    assert author is not None and "分享自：" + author.group(1) in out
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
+def test_the_subtitle_is_at_most_one_sentence(entry: dict, converted: dict) -> None:
+    import frontmatter
+
+    _, out, _ = converted[entry["file"]]
+    subtitle = str(frontmatter.loads(out).get("subtitle", ""))
+    assert len(subtitle) <= 120, subtitle
+    inner = subtitle.rstrip("”’」』）)")[:-1]  # a sentence may end the subtitle, not sit inside it
+    assert not any(mark in inner for mark in "。！？!?"), subtitle
+
+
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if not _failure_kind(e)], ids=lambda e: e["file"][6:40])
 def test_bytes_path_reads_what_the_text_path_reads(entry: dict) -> None:
     """parse_source scans big UTF-8 pages as bytes; it must agree with parsing the text."""

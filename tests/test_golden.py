@@ -72,6 +72,8 @@ def metadata(article: Article) -> str:
         "original": "" if article.original is None else str(article.original).lower(),
         "kind": article.kind,
     }
+    if article.shared is not None:
+        fields["shared"] = f"{article.shared.account}《{article.shared.title}》 {article.shared.url}"
     lines = [f"{key}: {value}" for key, value in fields.items() if value]
     lines += [f"image: {img.url}" + (f" (local {img.local})" if img.local else "") for img in article.images]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ Strings use JS escapes (`\\x26amp;`, `\\u4e2d`) and are HTML-escaped on top.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .urls import unescape_entities
 
@@ -96,8 +97,9 @@ def _chained_value(script: str, m: re.Match[str]) -> str:
     return value
 
 
-def js_key(block: str, name: str) -> str:
-    """The first non-empty `name: '...'` (or `name: JsDecode('...')`) in an object literal.
+def js_key(block: str, name: str, decode: Callable[[str], str] = decode_value) -> str:
+    """The first non-empty `name: '...'` (or `name: JsDecode('...')`) in an object literal,
+    decoded by `decode` (`js_unescape` for a value that is HTML markup).
 
     Found like `js_string`: str.find on the name, the regex only where it stands.
     """
@@ -106,7 +108,7 @@ def js_key(block: str, name: str) -> str:
         if pos == 0 or not (block[pos - 1].isalnum() or block[pos - 1] in "_$."):
             m = _KEY_VALUE.match(block, pos + len(name))
             if m:
-                value = decode_value(m.group("v"))
+                value = decode(m.group("v"))
                 if value:
                     return value
         pos = block.find(name, pos + len(name))

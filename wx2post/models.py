@@ -28,6 +28,15 @@ class ImageRef:
 
 
 @dataclass
+class SharedArticle:
+    """The article a share post shares: named in the post's attribution."""
+
+    title: str = ""
+    account: str = ""
+    url: str = ""
+
+
+@dataclass
 class Article:
     """An article's metadata plus its cleaned body (an lxml element)."""
 
@@ -47,6 +56,7 @@ class Article:
     images: list[ImageRef] = field(default_factory=list)
     origin: str = ""  # where the page came from (file path or clean URL), for messages
     warnings: list[str] = field(default_factory=list)  # what reading the page cut or replaced
+    shared: SharedArticle | None = None  # a share post's shared article
 
     @property
     def identity(self) -> str:

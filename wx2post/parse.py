@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
@@ -29,18 +28,13 @@ from .chars import one_line, xml_safe
 from .errors import NotAnArticle
 from .failures import failure_for
 from .jsvars import (
-    _STR as _JS_STR,
-)
-from .jsvars import (
     decode_value,
     js_block,
     js_key,
     js_number,
     js_string,
-    js_strings,
-    shallow_string,
-    top_level_items,
 )
+from .kinds import PICTURE_LIST, picture_body, picture_dom_body, share_body, text_body
 from .markup import build_tree, cap_values
 from .models import BEIJING, PAGE_KINDS, Article
 from .sources import SMALL_PAGE_CHARS, PageSource, PageText
@@ -49,7 +43,6 @@ from .urls import clean_image_url, clean_url
 
 # Data blocks whose object keys (`title: JsDecode('...')`) are metadata.
 _DATA_BLOCK_STARTS = ("cgiDataNew", "__QMTPL_SSR_DATA__")
-_PICTURE_LIST = re.compile(r"picture_page_info_list\s*[:=]\s*(?=\[)")
 _DATE_TEXT = re.compile(
     r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
     r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -81,13 +74,7 @@ def parse_text(page: PageText, origin: str = "") -> Article:
     data = _data_blocks(page)
     article = Article(origin=origin, warnings=warnings)
     _read_metadata(article, metadata_scripts(page), data, dom)
-    body = find_body(doc, dom)
-    if article.kind == "picture":
-        body = picture_body(page, data, body)
-    elif article.kind == "text":
-        body = text_body(page, data, body)
-    elif dom.by_id("js_share_notice") is not None:
-        body = share_body(page, dom, article)
+    body = kind_body(article, page, data, dom, find_body(doc, dom))
     if body is None or is_empty(body):
         failure = failure_for(_visible_text(doc) + _failure_hints(page), source=origin)
         if failure is not None:
@@ -100,6 +87,28 @@ def parse_text(page: PageText, origin: str = "") -> Article:
     article.content = body
     article.warnings += cap_values(body)
     return article
+
+
+def kind_body(
+    article: Article, page: PageText, data: str, dom: Dom, body: HtmlElement | None
+) -> HtmlElement | None:
+    """The body of a picture, text or share post (kinds.py), else `body`."""
+    holder = dom.by_id("js_image_content")
+    if article.kind == "article" and body is None and holder is not None:
+        article.kind = "picture"  # its scripts (item_show_type) were stripped
+    if article.kind == "picture":
+        saved = picture_dom_body(dom.doc, holder, dom.by_id("js_image_desc")) if holder is not None else None
+        return picture_body(page, data, saved if saved is not None else body)
+    if article.kind == "text":
+        return text_body(page, data, body)
+    if dom.by_id("js_share_notice") is not None:
+        source = dom.by_id("js_share_source")  # 阅读全文, the shared article's link
+        card_link = source.get("data-url", "") if source is not None else ""
+        title, account = _dom_text(dom, ".original_panel_title"), _dom_text(dom, "#js_share_author")
+        share = share_body(page, data, title, account, card_link, article.url)
+        article.shared, article.warnings = share.shared, article.warnings + share.warnings
+        return share.body
+    return body
 
 
 def parse_fragment(html: str, origin: str = "", warnings: list[str] | None = None) -> HtmlElement:
@@ -420,10 +429,25 @@ def _read_metadata(a: Article, html: str, data: str, dom: Dom) -> None:
 def _make_showable(a: Article) -> None:
     """Names go into file names, front matter and terminal messages: one clean line
     each. Values read from script may hold any character a JS escape can write."""
-    for name in ("author", "account_name", "account_id", "account_alias", "summary"):
+    for name in ("author", "account_name", "account_id", "account_alias"):
         setattr(a, name, one_line(getattr(a, name)))
+    a.summary = summary_sentence(a.summary)
     for name in ("url", "source_url", "cover_url"):
         setattr(a, name, xml_safe(getattr(a, name)))
+
+
+SUMMARY_CHARS = 120
+_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)]*|\.(?=\s|$)")
+
+
+def summary_sentence(text: str) -> str:
+    """A summary as `subtitle`/`description` show it: its first sentence, at most
+    120 characters (cut with `…`). A picture post's `desc` is its whole text."""
+    text = one_line(text)
+    end = _SENTENCE_END.search(text)
+    if end is not None:
+        text = text[: end.end()]
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
 
 
 def _numeric_var(html: str, name: str) -> str:
@@ -534,79 +558,12 @@ def parse_time(raw: str) -> datetime | None:
 def data_cover(data: str) -> str:
     """The post's own `cdn_url` in `cgiDataNew`, not one of a picture post's pictures
     (`picture_page_info_list[].cdn_url`, which may come first)."""
-    m = _PICTURE_LIST.search(data)
+    m = PICTURE_LIST.search(data)
     if not m:
         return js_key(data, "cdn_url")
     start = data.find("[", m.end())
-    pictures = js_block(data[m.start() :], _PICTURE_LIST)
+    pictures = js_block(data[m.start() :], PICTURE_LIST)
     return js_key(data[: m.start()], "cdn_url") or js_key(data[start + len(pictures) :], "cdn_url")
-
-
-def picture_body(page: PageText, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
-    """Picture posts (item_show_type 8) have no `#js_content`: build one from the data.
-
-    Images come from `picture_page_info_list[].cdn_url` (not the nested
-    watermark's), the text from the post's description.
-    """
-    block = js_block(data, _PICTURE_LIST) or js_block(page.text(), _PICTURE_LIST)
-    urls = []
-    for item in top_level_items(block):
-        url = shallow_string(item, "cdn_url")
-        if url and url not in urls:
-            urls.append(url)
-    text = js_key(data, "content_noencode") or js_key(data, "desc") or js_string(page.text(), "msg_desc")
-    if not urls and not text:
-        return fallback
-    body = text_to_body(text)
-    for url in urls:
-        p = etree.SubElement(body, "p")
-        etree.SubElement(p, "img", {"data-src": xml_safe(url)})
-    return body
-
-
-def text_to_body(text: str) -> HtmlElement:
-    """Plain text (blank line = paragraph, newline = line break) as a body element."""
-    body = lxml.html.fromstring("<div id='js_content'></div>")
-    for para in re.split(r"\n\s*\n", xml_safe(text).strip()):
-        if not para.strip():
-            continue
-        p = etree.SubElement(body, "p")
-        lines = para.strip().split("\n")
-        p.text = lines[0]
-        for line in lines[1:]:
-            br = etree.SubElement(p, "br")
-            br.tail = line
-    return body
-
-
-def text_body(page: PageText, data: str, fallback: HtmlElement | None) -> HtmlElement | None:
-    """Text posts (item_show_type 10): `#js_content` is a template shell; the text
-    is in `content_noencode` (or `TextContentNoEncode`)."""
-    text = js_key(data, "content_noencode") or js_strings(
-        page.text(), ("TextContentNoEncode", "ContentNoEncode")
-    )
-    return text_to_body(text) if text.strip() else fallback
-
-
-_SHARE_NOTICE = re.compile(r"getElementById\(\s*['\"]js_share_notice['\"]\s*\)\.innerHTML\s*=\s*" + _JS_STR)
-
-
-def share_body(page: PageText, dom: Dom, article: Article) -> HtmlElement | None:
-    """A share post: the sharer's comment (set by script) plus a card for the shared article."""
-    m = _SHARE_NOTICE.search(page.text())
-    comment = decode_value(m.group("v")) if m else ""
-    body = text_to_body(comment) if comment else lxml.html.fromstring("<div id='js_content'></div>")
-    title = _dom_text(dom, ".original_panel_title").removesuffix("原创").strip()
-    author = _dom_text(dom, "#js_share_author")
-    if title:
-        card = etree.SubElement(body, "blockquote")
-        p = etree.SubElement(card, "p")
-        p.text = "分享："
-        a = etree.SubElement(p, "a", {"href": article.url} if article.url else {})
-        a.text = title
-        if author:
-            a.tail = f"（{author}）"
-    return body
 
 
 __all__ = ["parse_page", "parse_source", "parse_text", "parse_time", "find_body", "decode_value"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .models import BEIJING, Article, Options, Post
+from .models import BEIJING, Article, Options, Post, SharedArticle
 from .presets import Preset, get_preset
 from .render.escape import escape_plain, link_target
 from .safety import safe_href, sanitize_html
@@ -133,10 +133,17 @@ def attribution(article: Article, preset: Preset) -> str:
     """The repost note the blog opens every post with (the seed's blockquote)."""
     account = article.account_name or "微信公众号"
     url = safe_href(article.url) if article.url else None
+    shared = article.shared  # a share post: the article it shares, shown in full below
+    shared_url = safe_href(shared.url) if shared is not None and shared.url else None
     if preset.html_attribution:
         lines = [f"转载：{html.escape(account)}"]
         if article.author and article.author != account:
             lines.append(f"作者：{html.escape(article.author)}")
+        if shared is not None:
+            line = "分享自：" + html.escape(_shared_name(shared))
+            if shared_url:
+                line += f' <a href="{html.escape(shared_url)}">原文链接</a>'
+            lines.append(line)
         source = "来源：微信公众号"
         if url:
             source += f' <a href="{html.escape(url)}">原文链接</a>'
@@ -145,8 +152,17 @@ def attribution(article: Article, preset: Preset) -> str:
     lines = [f"转载：{escape_plain(account)}"]
     if article.author and article.author != account:
         lines.append(f"作者：{escape_plain(article.author)}")
+    if shared is not None:
+        named = escape_plain(_shared_name(shared))
+        lines.append("分享自：" + named + (f" [原文链接]({link_target(shared_url)})" if shared_url else ""))
     lines.append("来源：微信公众号" + (f" [原文链接]({link_target(url)})" if url else ""))
     return "\n".join("> " + ln + ("  " if i < len(lines) - 1 else "") for i, ln in enumerate(lines)) + "\n"
+
+
+def _shared_name(shared: SharedArticle) -> str:
+    """`索罗说《和死神赛跑》`: the shared article's account and title."""
+    title = f"《{shared.title}》" if shared.title else ""
+    return (shared.account + title) or "原文"
 
 
 def escape_template(body: str, template: str) -> str:

@@ -409,6 +409,19 @@ def render_config(preset: str) -> str:
         f"[{FRONT_MATTER}]",
         '# categories = ["转载"]',
     ]
+    if p.template == "liquid":  # hux, jekyll
+        lines += [
+            "",
+            "# Jekyll shows a post's date and URL day in the _config.yml timezone, else in the",
+            "# build machine's (UTC on GitHub Pages): posts published before 08:00 Beijing time",
+            "# then show the day before. Jekyll's _config.yml needs:",
+            "#   timezone: Asia/Shanghai",
+        ]
+    if p.name == "hux":
+        lines += [
+            "# header_img must be an image of the site (Hux shows it on every post); or set",
+            "# cover_as_header to true to use each article's cover.",
+        ]
     if p.name == "hexo":
         lines += [
             "",

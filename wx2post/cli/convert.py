@@ -195,7 +195,8 @@ def convert(
     from ..images import ImageSettings, image_folder
     from ..inputs import InputCounts, expand
     from ..models import BEIJING, Options
-    from ..runner import FetchSettings, Runner
+    from ..runner import FetchSettings, Result, Runner
+    from ..sitecheck import SiteChecks
     from .report import Reporter
 
     options = Options(
@@ -226,6 +227,18 @@ def convert(
         dry_run=dry_run,
     )
     counts = InputCounts()
+    checks = SiteChecks(
+        site,
+        preset,
+        header_img=header_img,
+        cover_as_header=cover_as_header,
+        images_beside_posts=not image_dir and images.mode == "local",
+    )
+
+    def report(result: Result) -> None:
+        checks.note(result.post, result.date, result.status)
+        reporter.report(result)
+
     try:
         if image_dir:  # outside the site (absolute, `..`, a link out): a usage error before any work
             contained(site, image_folder(site, image_dir))
@@ -249,9 +262,12 @@ def convert(
             ),
             emit=reporter.emit,
             warn=reporter.warn,
-            report=reporter.report,
+            report=report,
             keep_results=False,
         )
+        if not to_stdout:  # what the site's own config will do to the posts
+            for warning in checks.before():
+                reporter.warn(warning)
         try:
             status = runner.run(expand(inputs, input_file, counts))
         except KeyboardInterrupt:
@@ -263,5 +279,8 @@ def convert(
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:  # an unreadable --input-file
         raise click.UsageError(str(exc)) from exc
+    if not to_stdout:
+        for warning in checks.after():
+            reporter.warn(warning)
     reporter.summary(runner, counts.skipped)
     sys.exit(status)

@@ -220,7 +220,9 @@ def test_failure_pages_are_refused(tmp_path: Path, content: bytes, reason: str, 
     assert len(line.splitlines()) == 1
     assert str(page) in line and reason in line
     assert "SECRET" not in line
-    assert not (tmp_path / "site").exists()
+    site = tmp_path / "site"
+    written = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    assert written == [".wx2post/lock"], "nothing but the run's lock on the site"
 
 
 def test_one_bad_page_in_several_is_partial(tmp_path: Path) -> None:

@@ -33,6 +33,8 @@ API (names are stable; other modules rely on them):
                                                   `staged.file`, then `staged.commit(name)`
     write_atomic(target, data, *, replace=True)   the same writer, the target's folder as root
                                                   (files outside any site: saved pages, config)
+    open_append(site, path) -> IO[bytes]          an append-only file in a checked folder (journal)
+    sweep_temporary(site, folder)                 remove `.wx2post-*.tmp` left by a killed run
 """
 
 from __future__ import annotations
@@ -261,6 +263,38 @@ def write_atomic(target: Path, data: bytes, *, replace: bool = True) -> Path:
     is the root it must stay in."""
     folder = target.parent
     return write_file(folder, Path(os.path.realpath(folder)) / target.name, data, replace=replace)
+
+
+def open_append(site: Path, path: str | Path) -> IO[bytes]:
+    """`path` (inside the site) opened to append, unbuffered, created with the umask's mode;
+    never through a symlink."""
+    real = contained(site, path)
+    folder = ensure_folder(site, real.parent)
+    dir_fd = _open_checked_dir(real_site(site), folder)
+    try:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(real.name, flags, 0o666, dir_fd=dir_fd)
+    except OSError as error:
+        raise _failed(path, error) from None
+    finally:
+        os.close(dir_fd)
+    return os.fdopen(fd, "ab", buffering=0)  # unbuffered: a failed write is not retried at close
+
+
+def sweep_temporary(site: Path, folder: str | Path) -> None:
+    """Remove the `.wx2post-*.tmp` files a killed run left in `folder` (call it only while
+    holding the site's lock: a running writer's files look the same)."""
+    try:
+        real = contained(site, folder)
+        names = os.listdir(real)
+    except (OSError, UnsafePath):
+        return
+    for name in names:
+        if name.startswith(_TMP_PREFIX) and name.endswith(".tmp"):
+            try:
+                os.unlink(real / name)
+            except OSError:
+                pass
 
 
 # -- helpers -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from .display import site_path
 from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError
 from .fetch import PageFetcher
-from .files import contained, write_file
+from .files import contained, write_file, write_unique
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
 from .http import HttpClient
 from .images import ImageSettings
@@ -38,7 +38,7 @@ from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
 from .slug import article_slug_id
 from .sources.feeds import MAX_FEED_BYTES
-from .state import SiteState, Written
+from .state import BACKUP_DIR, SiteState, Written
 from .store import ImageStore
 from .urls import album_url, article_id, clean_url, is_wechat_host, redact, with_scheme
 
@@ -138,6 +138,7 @@ class Runner:
         warn: Say = _quiet,
         report: Report = _quiet,
         keep_results: bool = True,
+        wait: bool = True,
     ) -> None:
         self.site = site
         self.options = options
@@ -156,7 +157,9 @@ class Runner:
         self.failures: list[Result] = []
         self.partial = 0  # converted with missing images
         self.stopped_by_verification = False
-        self.state = SiteState(site)
+        # Writing runs take the site's lock here (waiting for another run, or SiteBusy
+        # with wait=False) and read the state only once they hold it.
+        self.state = SiteState(site, writable=not (to_stdout or dry_run), wait=wait, say=warn)
         self._store: ImageStore | None = None
         self._http: HttpClient | None = None
         self._fetcher: PageFetcher | None = None
@@ -181,8 +184,7 @@ class Runner:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        if not (self.to_stdout or self.dry_run):
-            self.state.save()
+        self.state.close()  # compacts the journal, releases the lock
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -480,10 +482,12 @@ class Runner:
             return
         data = self._linked(conversion.post.text, relpath).encode("utf-8")
         complete = not conversion.failed_images
-        if _current(target) == data:
+        current = _current(target)
+        if current == data:
             result.status = "unchanged"
             self.state.record(identity, relpath, data, complete=complete, input_key=input_key)
         else:
+            self._keep_adopted(identity, relpath, current)
             # Counted converted only once the file is in place: a failed write raises
             # WriteFailed, the result stays "failed" and the state records nothing.
             self.state.commit(
@@ -510,6 +514,15 @@ class Runner:
         it is compared with the file on disk: a re-run of unchanged inputs rewrites nothing.
         (Links to posts written later in the run are set by `_link_posts_written`.)"""
         return link_known_posts(text, self._post_index(), self.options.preset, own=relpath)
+
+    def _keep_adopted(self, identity: str, relpath: str, current: bytes | None) -> None:
+        """A post adopted by a rebuild of the state may have been edited since wx2post wrote it
+        (a rebuild cannot tell): its text is kept in .wx2post/backup/ before it is replaced."""
+        known = self.state.get(identity)
+        if current is None or known is None or not known.adopted or known.path != relpath:
+            return
+        backup = write_unique(self.site, f"{BACKUP_DIR}/{relpath}", current)
+        self.warn(f"wx2post: warning: {relpath}: the record was rebuilt; its previous text is in {backup}")
 
     def _relpath(self, draft: Draft) -> str:
         """The post's path: as recorded for this article, else from the preset, made

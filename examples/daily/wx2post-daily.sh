@@ -26,7 +26,7 @@ mkdir -p "$(dirname "$log")"
 
 # --json: one line per input for the log; no prompt ever; --no-wait: a run still
 # going from yesterday holds the site's lock, and two jobs must not queue up.
-$wx2post convert "$subscriptions" -o . --json >>"$log"
+$wx2post convert "$subscriptions" -o . --json --no-wait >>"$log"
 status=$?
 
 case $status in

@@ -11,7 +11,7 @@ import click
 
 from ..presets import PRESETS
 from .config import config_option, loaded_front_matter, remember_site
-from .options import fetch_options, image_download_options, parse_size
+from .options import fetch_options, image_download_options, no_wait_option, parse_size
 
 
 @click.command(context_settings={"auto_envvar_prefix": "WX2POST"})
@@ -61,6 +61,7 @@ from .options import fetch_options, image_download_options, parse_size
 @click.option(
     "--force", is_flag=True, help="Replace posts that exist, even edited ones; redo unchanged inputs."
 )
+@no_wait_option
 @click.option(
     "--preset",
     type=click.Choice(sorted(PRESETS)),
@@ -177,6 +178,7 @@ def convert(
     limit: int | None,
     since: datetime | None,
     mp_base_url: str | None,
+    no_wait: bool,
 ) -> None:
     """Convert WeChat articles into posts under the site folder.
 
@@ -190,7 +192,7 @@ def convert(
         raise click.UsageError("--stdout and --json both write to standard output: choose one")
     # The pipeline is imported here, once the options are good: --help, --version and
     # usage errors never pay for it (see tests/test_startup.py).
-    from ..errors import ExitStatus, WxError
+    from ..errors import ExitStatus, SiteBusy, WxError
     from ..files import contained
     from ..images import ImageSettings, image_folder
     from ..inputs import InputCounts, expand
@@ -264,6 +266,7 @@ def convert(
             warn=reporter.warn,
             report=report,
             keep_results=False,
+            wait=not no_wait,
         )
         if not to_stdout:  # what the site's own config will do to the posts
             for warning in checks.before():
@@ -275,6 +278,9 @@ def convert(
             reporter.summary(runner, counts.skipped)
             click.echo("wx2post: interrupted", err=True)
             sys.exit(ExitStatus.INTERRUPTED)
+    except SiteBusy as exc:  # --no-wait, and another run holds the site
+        click.echo(f"wx2post: error: {exc.reason}", err=True)
+        sys.exit(ExitStatus.BUSY)
     except WxError as exc:  # a problem with the run itself (e.g. an unsafe --image-dir)
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:  # an unreadable --input-file

@@ -26,6 +26,7 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "preset",
             "to_stdout",
             "force",
+            "no_wait",
             "dry_run",
             "as_json",
             "quiet",

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..presets import PRESETS, get_preset
-from .options import fetch_options, image_download_options, parse_size
+from .options import fetch_options, image_download_options, no_wait_option, parse_size
 
 if TYPE_CHECKING:  # the library is imported where it is used: `wx2post --help` stays fast
     from ..fix import ArticleFetcher, Localiser
     from ..images import ImageSettings
+    from ..state.lock import SiteLock
 
 
 def open_store(site: Path, settings: ImageSettings) -> Localiser:
@@ -45,6 +48,7 @@ def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
     "that name is taken: no file is ever replaced). A symlinked post is written through to its target "
     "when that is inside the site (refused otherwise); the post's mode and hard links are kept.",
 )
+@no_wait_option
 @click.option("--diff", "show_diff", is_flag=True, help="Show each post's changes as a unified diff.")
 @click.option("--no-backup", is_flag=True, help="With --write, keep no backup.")
 @click.option("--all", "all_posts", is_flag=True, help="Also repair posts that are not WeChat reposts.")
@@ -117,6 +121,7 @@ def fix(
     allow_private_addresses: bool,
     delay: float,
     mp_base_url: str | None,
+    no_wait: bool,
 ) -> None:
     """Repair posts already in a blog: clean links, store hot-linked images, relink or
     restore missing ones, drop pasted WeChat chrome, fix Markdown defects.
@@ -159,12 +164,13 @@ def fix(
             "wx2post: error: no posts (Markdown files) found in " + ", ".join(map(str, paths)), err=True
         )
         sys.exit(ExitStatus.FAILED)
+    locks = lock_sites(posts, site, wait=not no_wait) if write else []
     fixer = Fixer(
         settings,
         open_store=lambda s, i: open_store(s, i),
         open_fetcher=lambda: open_fetcher(mp_base_url, delay),
     )
-    with fixer:
+    with fixer, _released(locks):
         for post in posts:
             result = fixer.fix(post)
             if as_json:
@@ -181,3 +187,38 @@ def fix(
     if not as_json:
         click.echo(summary(fixer.results, write))
     sys.exit(fixer.status())
+
+
+def lock_sites(posts: list[Path], site: Path | None, *, wait: bool) -> list[SiteLock]:
+    """fix --write holds the lock of every site it repairs, as convert does (one writer per
+    site at a time); SiteBusy with --no-wait is exit 5."""
+    from ..errors import ExitStatus, SiteBusy, WxError
+    from ..fix import site_for
+    from ..state.lock import SiteLock
+
+    sites = sorted({found for post in posts if (found := site or site_for(post)) is not None})
+    locks: list[SiteLock] = []
+    try:
+        for one in sites:
+            lock = SiteLock(one)
+            lock.acquire(wait=wait, say=lambda message: click.echo(message, err=True))
+            locks.append(lock)
+    except SiteBusy as exc:
+        for lock in locks:
+            lock.release()
+        click.echo(f"wx2post: error: {exc.reason}", err=True)
+        sys.exit(ExitStatus.BUSY)
+    except WxError as exc:  # a .wx2post/ that links out of the site, a read-only site
+        for lock in locks:
+            lock.release()
+        raise click.UsageError(str(exc)) from exc
+    return locks
+
+
+@contextmanager
+def _released(locks: list[SiteLock]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for lock in locks:
+            lock.release()

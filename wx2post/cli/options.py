@@ -70,3 +70,12 @@ def fetch_options(delay_help: str) -> Callable[[F], F]:
         return f
 
     return decorate
+
+
+def no_wait_option(f: F) -> F:
+    """--no-wait: convert and fix take the site's lock; this fails instead of waiting for it."""
+    return click.option(
+        "--no-wait",
+        is_flag=True,
+        help="If another wx2post run is writing to the site, fail at once (exit 5) instead of waiting.",
+    )(f)

@@ -103,6 +103,7 @@ KEYS: tuple[Key, ...] = (
 # `convert` options that say what one run does, not how the site is: not in the file.
 ONE_RUN_OPTIONS = frozenset(
     {"inputs", "input_file", "site", "config", "as_json", "dry_run", "quiet", "verbose", "to_stdout", "force"}
+    | {"no_wait"}  # whether this run may wait for another: the job's choice, not the site's
 )
 # What `init` writes for a key whose default is "not set" (an example to uncomment).
 _EXAMPLES = {"save_html": "pages", "limit": 10, "since": "2026-11-01", "mp_base_url": "http://127.0.0.1:8080"}

@@ -53,6 +53,7 @@ class SiteState:
         self.site = site
         self.say = say
         self._posts: dict[str, Written] = {}
+        self._by_path: dict[str, str] = {}  # post path -> identity (one article per path)
         self._inputs: dict[str, str] = {}  # input key -> article identity
         self._lock: SiteLock | None = None
         self._journal: IO[bytes] | None = None  # opened at the first change (a run that writes
@@ -113,6 +114,7 @@ class SiteState:
             except (CorruptState, UnicodeDecodeError) as error:
                 problems.append((STATE_FILE, str(error)))
         self._posts, self._inputs = posts, inputs
+        self._by_path = {w.path: k for k, w in posts.items()}
         journal = self._read(JOURNAL_FILE) or b""
         self._journal_bytes = len(journal)
         *lines, torn = journal.split(b"\n")  # a torn last line (killed mid-append) is dropped
@@ -144,19 +146,24 @@ class SiteState:
 
     def _apply(self, identity: str, written: Written | None, input_key: str) -> None:
         assert written is not None
-        for other in [k for k, w in self._posts.items() if w.path == written.path and k != identity]:
+        other = self._by_path.get(written.path)
+        if other is not None and other != identity:
             del self._posts[other]  # one article per path
+        previous = self._posts.get(identity)
+        if previous is not None and self._by_path.get(previous.path) == identity:
+            del self._by_path[previous.path]
         self._posts[identity] = written
+        self._by_path[written.path] = identity
         if input_key:
             self._inputs[input_key] = identity
 
     def _rebuild(self, problems: list[tuple[str, str]], repair: bool) -> None:
         """Every entry that could be read, plus each post found below the site."""
         found = rebuild(self.site)
-        taken = {w.path for w in self._posts.values()}
         for identity, written in found.items():
-            if identity not in self._posts and written.path not in taken:
+            if identity not in self._posts and written.path not in self._by_path:
                 self._posts[identity] = written
+                self._by_path[written.path] = identity
         for relpath, reason in problems:
             shown = self.site / relpath
             if repair:
@@ -189,7 +196,7 @@ class SiteState:
 
     def owner_of(self, relpath: str) -> str | None:
         """The identity whose post lives at `relpath`, if wx2post wrote it."""
-        return next((k for k, w in self._posts.items() if w.path == relpath), None)
+        return self._by_path.get(relpath)
 
     def owns(self, identity: str, relpath: str, current: bytes) -> bool:
         """True when the file at `relpath` is exactly what wx2post last wrote for this article."""

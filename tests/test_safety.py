@@ -117,3 +117,45 @@ def test_repost_note_escapes_names_in_both_forms() -> None:
         tree = lxml.html.fromstring("<div>" + MarkdownIt("commonmark").render(note) + "</div>")
         assert not tree.findall(".//img") and not rendered_hrefs(note), note
         assert "号" in tree.text_content() and "alert(2)" in tree.text_content()
+
+
+HOSTILE_BITS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "[x](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "{: onclick=alert(1)}",
+    "{::nomarkdown}<b onclick=alert(1)>{:/}",
+    "&lt;script&gt;",
+    "`code`",
+    "**b**",
+    "\n\n<div onclick=alert(1)>",
+    "<!-- x -->",
+    "]: javascript:alert(1)",
+]
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.sampled_from(HOSTILE_BITS), min_size=1, max_size=4).map("".join),
+    st.lists(st.sampled_from(HOSTILE_BITS), min_size=1, max_size=4).map("".join),
+    st.lists(st.sampled_from(HOSTILE_BITS), min_size=1, max_size=4).map("".join),
+    st.sampled_from(["hux", "jekyll", "hugo", "hexo"]),
+)
+def test_property_hostile_names_and_text_render_inert(
+    account: str, author: str, text: str, preset: str
+) -> None:
+    from wx2post.models import Options
+    from wx2post.post import build_post
+
+    body = article(f"<p>{html.escape(text)}</p><p><em>强调</em>{html.escape(text)}</p>")
+    a = Article(title="t", account_name=account, author=author)
+    a.url = "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"
+    post = build_post(a, body, [], Options(preset=preset)).text.split("\n---\n", 1)[1]
+    tree = lxml.html.fromstring("<section>" + MarkdownIt("commonmark").render(post) + "</section>")
+    for el in tree.iterdescendants():
+        if isinstance(el.tag, str):
+            assert el.tag not in ("script", "svg", "div", "b", "img"), post
+            assert not [k for k in el.attrib if k.lower().startswith("on")], post
+    assert all(is_allowed_target(h) for h in rendered_hrefs(post)), post

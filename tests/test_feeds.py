@@ -19,7 +19,7 @@ from wx2post.models import BEIJING
 from wx2post.sources.feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 
 from .feedserver import Bridge
-from .loopback import LoopbackServer
+from .loopback import LoopbackServer, Reply
 from .mpserver import SECRET, FakeMp
 
 
@@ -370,3 +370,53 @@ def test_a_feed_urls_credentials_reach_no_output(bridge: tuple[Bridge, FakeMp], 
     for written in site.rglob("*"):
         if written.is_file():
             assert SECRET not in written.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_flaky_bridge_is_retried_and_a_dead_one_is_one_failed_input(
+    bridge: tuple[Bridge, FakeMp], tmp_path: Path
+) -> None:
+
+    feeds, _ = bridge
+    feeds.add_full(1)
+    answers = [Reply(503, b"busy", {"Retry-After": "0"}), Reply(500, b"oops")]
+    good = feeds.atom().encode()
+    feeds.server.route(
+        "/flaky.atom", lambda r: answers.pop(0) if answers else Reply(200, good, {"Content-Type": "text/xml"})
+    )
+    with LoopbackServer() as dead:
+        dead_url = dead.url("/feeds/gone.atom")
+    code, rows, err = convert(dead_url, feeds.url("/flaky.atom"), "-o", str(tmp_path), "--delay", "0")
+    assert code == ExitStatus.PARTIAL, err
+    assert [(r["status"], r["kind"]) for r in rows] == [("failed", "feed"), ("converted", "")]
+    assert rows[0]["source"] == dead_url and "WeChat" not in str(rows[0]["reason"])
+    assert feeds.hits("/flaky.atom") == 3
+
+
+def test_script_in_a_full_text_item_is_not_published(bridge: tuple[Bridge, FakeMp], tmp_path: Path) -> None:
+    feeds, _ = bridge
+    item = feeds.add_full(1)
+    item.paragraphs = ("正文。",)
+    hostile = (
+        '<p>正文<script>alert(1)</script><a href="JaVaScRiPt:alert(2)">点我</a>'
+        '<img src="x" onerror="alert(3)"></p>' + "<p>足够长的正文。</p>" * 30
+    )
+    feeds.server.route(
+        "/hostile.atom",
+        lambda r: Reply(
+            200,
+            feeds.atom()
+            .replace("正文。", "")
+            .replace(
+                "&lt;/div&gt;",
+                hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "&lt;/div&gt;",
+            )
+            .encode(),
+            {"Content-Type": "text/xml"},
+        ),
+    )
+    code, rows, err = convert(feeds.url("/hostile.atom"), "-o", str(tmp_path))
+    assert code == ExitStatus.OK, err
+    post = Path(str(rows[0]["post"])).read_text(encoding="utf-8")
+    assert "足够长的正文" in post and "点我" in post
+    for needle in ("<script", "alert(", "javascript:", "onerror"):
+        assert needle not in post.lower()

@@ -338,14 +338,27 @@ def test_the_breaker_closes_again_on_success(server: LoopbackServer) -> None:
         port = refused_port()
         with pytest.raises(HttpError, match="could not connect"):
             fetch(client, f"http://127.0.0.1:{port}/a", limits)
-        assert client.breaker.is_open("127.0.0.1")
+        assert client.breaker.is_open(f"http://127.0.0.1:{port}")
         with pytest.raises(HttpError, match="could not connect"):
-            fetch(client, server.url("/b"), limits)  # same host: not even tried
-        assert server.requests == []
+            fetch(client, f"http://127.0.0.1:{port}/b", limits)  # the same server: not even tried
         clock[0] = 61.0  # the cooldown passed: the next request is a probe
+        assert not client.breaker.is_open(f"http://127.0.0.1:{port}")
         state["up"] = True
         assert fetch(client, server.url("/c"), limits) == PNG
-        assert not client.breaker.is_open("127.0.0.1")
+        assert not client.breaker.is_open(f"http://127.0.0.1:{server.port}")
+
+
+def test_the_breaker_is_kept_per_server_not_per_machine(server: LoopbackServer) -> None:
+    """Two bridges on localhost, or a mirror beside an image server: one refusing
+    connections says nothing of the other."""
+    server.default = lambda r: Reply(200, PNG, PNG_HEADERS)
+    with HttpClient() as client:
+        limits = Limits(retries=0, connect_timeout=1, read_timeout=1)
+        port = refused_port()
+        with pytest.raises(HttpError, match="could not connect"):
+            fetch(client, f"http://127.0.0.1:{port}/a", limits)
+        assert fetch(client, server.url("/b"), limits) == PNG
+        assert len(server.requests) == 1
 
 
 def test_an_unresolvable_host_is_looked_up_once_by_all_workers(tmp_path: Path) -> None:

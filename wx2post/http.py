@@ -13,8 +13,8 @@ Everything a request needs to be safe and polite is decided here once:
   the caller; bodies streamed to a sink with a size cap;
 - one retry policy: exponential backoff with jitter on connection errors, 408, 429
   and 5xx, honouring `Retry-After` (seconds or an HTTP date) for every worker;
-- a per-host circuit breaker: a host that cannot be resolved or reached is not
-  tried again for a while, so an offline run fails fast instead of once per image;
+- a per-server circuit breaker (scheme, host, port): a server that cannot be
+  resolved or reached is not tried again for a while, so an offline run fails fast instead of once per image;
 - one wording for failures (credential-free, naming the host, never the URL).
 """
 
@@ -230,7 +230,7 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _sleep_before_retry(self, url: str, attempt: int, error: HttpError, limits: Limits) -> None:
-        host = _host(url)
+        host = error.host or _origin(url)
         if error.wait is not None:
             # What the server asked for holds every request to that host, not only this one.
             until = self._clock() + min(error.wait, limits.max_wait)
@@ -262,13 +262,13 @@ class HttpClient:
         current = url
         with watch(limits.deadline) as guard:
             for _ in range(limits.max_redirects + 1):
-                host = _host(current)
-                self.breaker.check(host)
-                self._wait_for_host(host)
+                host, origin = _host(current), _origin(current)
+                self.breaker.check(origin)
+                self._wait_for_host(origin)
                 try:
                     response = self._hop(current, limits, accept, headers, address_ok)
                 except HttpError as error:
-                    raise guard.explain(error, host) from None
+                    raise _at(guard.explain(error, host), origin) from None
                 with response:
                     guard.check(host)  # headers cut short by the deadline parse as a (broken) answer
                     if address_ok is not None:
@@ -282,9 +282,9 @@ class HttpClient:
                     try:
                         body = _read(response, sink, limits.max_bytes, host)
                     except HttpError as error:
-                        raise guard.explain(error, host) from None
+                        raise _at(guard.explain(error, host), origin) from None
                     guard.check(host)
-                self.breaker.reset(host)
+                self.breaker.reset(origin)
                 body.url = current
                 return body
         raise HttpError(f"more than {limits.max_redirects} redirects")
@@ -334,6 +334,25 @@ class HttpClient:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def _origin(url: str) -> str:
+    """What the breaker and Retry-After pauses are kept for: scheme, host and port.
+
+    One server refusing connections says nothing of another on the same machine
+    (two bridges on localhost, a mirror beside the image server)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _at(error: HttpError, origin: str) -> HttpError:
+    error.host = origin  # the breaker's key for the server that failed
+    return error
 
 
 def _follow(current: str, location: str) -> str:

@@ -49,7 +49,9 @@ _DATE_TEXT = re.compile(
 )
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _XML_SPACE = re.compile("[ \t\r\n]+")
-_WITH_ID = etree.XPath("descendant-or-self::*[@id]")
+# libxml2 indexes every `id` of an HTML page as it parses it (the first element of
+# each id): XPath's id() reads that index instead of walking the tree.
+_BY_ID = etree.XPath("id($name)")
 _CLASS_CANDIDATES = etree.XPath("descendant-or-self::*[contains(@class, $name)]")
 
 
@@ -164,16 +166,17 @@ class Dom:
 
     def __init__(self, doc: HtmlElement) -> None:
         self.doc = doc
-        self._ids: dict[str, HtmlElement] | None = None
+        self._ids: dict[str, HtmlElement | None] = {}
         self._metas: list[HtmlElement] | None = None
 
     def by_id(self, id_: str) -> HtmlElement | None:
-        """`doc.get_element_by_id(id_, None)`: the first element with that id."""
-        if self._ids is None:
-            self._ids = {}
-            for el in _WITH_ID(self.doc):
-                self._ids.setdefault(el.get("id"), el)
-        return self._ids.get(id_)
+        """`doc.get_element_by_id(id_, None)`: the first element with that id in the page
+        as parsed (the index is the parser's: an element removed since is not found)."""
+        if id_ not in self._ids:
+            # id() would read a name holding white space as several names.
+            found = _BY_ID(self.doc, name=id_) if id_.split() == [id_] else []
+            self._ids[id_] = found[0] if found and _root(found[0]) is _root(self.doc) else None
+        return self._ids[id_]
 
     def by_class(self, name: str) -> list[HtmlElement]:
         """`doc.find_class(name)`. Its XPath normalises every class attribute of
@@ -188,6 +191,12 @@ class Dom:
         if self._metas is None:
             self._metas = list(self.doc.iter("meta"))
         return self._metas
+
+
+def _root(el: HtmlElement) -> HtmlElement:
+    while (parent := el.getparent()) is not None:
+        el = parent
+    return el
 
 
 def find_body(doc: HtmlElement, dom: Dom | None = None) -> HtmlElement | None:

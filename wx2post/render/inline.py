@@ -88,11 +88,18 @@ def line_to_markdown(line: list[Run], before: str = "", after: str = "") -> str:
         return escape_text(text, autolink=not in_label, label=in_label)
     units = _units(_merge_runs(line), in_label)
     _spread_over_spaces(units)
-    bold = _ranges(units, "bold", 0, len(units), before, after)
+    # Most styled lines carry one kind of emphasis, or only a link or code: a kind
+    # no unit has needs no ranges.
+    bold_flags = [u.bold for u in units]
+    italic_flags = [u.italic for u in units]
+    bold = _ranges(units, bold_flags, 0, len(units), before, after) if any(bold_flags) else []
     italic: list[tuple[int, int]] = []
-    for lo, hi in _intervals(units, bold):
-        italic += _ranges(units, "italic", lo, hi, before, after)
-    italic = [r for r in italic if not _ambiguous(units, r, before, after)]
+    if any(italic_flags):
+        for lo, hi in _intervals(units, bold):
+            italic += _ranges(units, italic_flags, lo, hi, before, after)
+        italic = [r for r in italic if not _ambiguous(units, r, before, after)]
+    if not bold and not italic:
+        return _join_units(units, [False] * len(units), [False] * len(units))
     while True:
         opens, closes = _markers(bold, italic)
         crowded = {k for k in opens if k in closes and _crowded(units, k, opens[k], closes[k])}
@@ -104,16 +111,29 @@ def line_to_markdown(line: list[Run], before: str = "", after: str = "") -> str:
         italic = [(s, e) for s, e in italic if s not in crowded and e not in crowded]
     in_bold = _membership(len(units), bold)
     in_italic = _membership(len(units), italic)
+    return _join_units(units, in_bold, in_italic, opens, closes)
+
+
+def _join_units(
+    units: list[_Unit],
+    in_bold: list[bool],
+    in_italic: list[bool],
+    opens: dict[int, str] | None = None,
+    closes: dict[int, str] | None = None,
+) -> str:
+    """The line's text: units and links, with the markers that open and close before each."""
     out = ""
     for i, unit in enumerate(units):
-        out += closes.get(i, "") + opens.get(i, "")
+        if opens is not None and closes is not None:
+            out += closes.get(i, "") + opens.get(i, "")
         if unit.link is not None:
             if out.endswith("!") and (len(out) - 1 - len(out[:-1].rstrip("\\"))) % 2 == 0:
                 out = out[:-1] + "\\!"  # `![label](href)` would be an image
             out += _link_markdown(unit.link, in_bold[i], in_italic[i])
         else:
             out += unit.text
-    out += closes.get(len(units), "")
+    if closes is not None:
+        out += closes.get(len(units), "")
     return out.strip()
 
 
@@ -211,15 +231,19 @@ def _units(groups: list[tuple[Style, str]], in_label: bool = False) -> list[_Uni
                 if text[-1] == " ":
                     add(_Unit(" ", "space"))
         else:
+            # The bulk of a styled line: `add` written out, the unit's style read once.
+            bold, italic = style.bold, style.italic
+            append = units.append
             for token in _TOKEN.findall(escape_text(text, autolink=not in_label, label=in_label)):
-                if token.startswith("<http"):
-                    add(_Unit(token, "atom", style.bold, style.italic))
-                elif token.isspace():
-                    add(_Unit(" ", "space", style.bold, style.italic))
+                if token.isspace():
+                    if units and units[-1].kind != "space":
+                        append(_Unit(" ", "space", bold, italic))
                 elif token[0].isalnum():
-                    add(_Unit(token, "word", style.bold, style.italic))
+                    append(_Unit(token, "word", bold, italic))
+                elif token.startswith("<http"):
+                    append(_Unit(token, "atom", bold, italic))
                 else:
-                    add(_Unit(token, "punct", style.bold, style.italic))
+                    append(_Unit(token, "punct", bold, italic))
         i += 1
     while units and units[-1].kind == "space":
         units.pop()
@@ -235,9 +259,9 @@ def _spread_over_spaces(units: list[_Unit]) -> None:
 
 
 def _ranges(
-    units: list[_Unit], flag: str, lo: int, hi: int, before: str, after: str
+    units: list[_Unit], flags: list[bool], lo: int, hi: int, before: str, after: str
 ) -> list[tuple[int, int]]:
-    """Maximal stretches of `flag` in units[lo:hi], trimmed until their markers work."""
+    """Maximal stretches of units[lo:hi] whose flag is set, trimmed until their markers work."""
 
     # The characters around a marker are the real neighbours even at a bold
     # boundary: `*` closing next to `**` opening is one delimiter run `***`.
@@ -250,11 +274,11 @@ def _ranges(
     ranges = []
     i = lo
     while i < hi:
-        if not getattr(units[i], flag):
+        if not flags[i]:
             i += 1
             continue
         j = i
-        while j < hi and getattr(units[j], flag):
+        while j < hi and flags[j]:
             j += 1
         s, e = i, j
         while s < e and not _can_open(char_before(s), units[s]):

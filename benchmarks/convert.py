@@ -15,8 +15,10 @@ Picture, text and share posts have no such body (their text is in script data
 or a repost card): they are timed and listed apart, without a ratio. Failure
 pages are refused, not converted: they are only named.
 
-Each time is the best of N runs (--repeat), the three tools taking turns so that
-a busy machine slows them alike.
+Each time is the best of N runs (--repeat), the tools taking turns so that a busy
+machine slows them alike, and is this process's CPU time (every tool runs in this
+one thread, so on an idle machine it is the wall time; on a shared one it leaves
+out the time spent waiting for a core).
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def best_times(tools: dict[str, Callable[[], object]], repeat: int) -> dict[str,
     for _ in range(repeat):
         for name, fn in tools.items():
             gc.collect()
-            start = time.perf_counter()
+            start = time.process_time()
             fn()
-            best[name] = min(best[name], time.perf_counter() - start)
+            best[name] = min(best[name], time.process_time() - start)
     return best
 
 
@@ -99,7 +101,7 @@ def html2text_alone(body: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per tool and page; the best counts")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per tool and page; the best counts")
     args = parser.parse_args()
     entries = json.loads((args.corpus / "manifest.json").read_text(encoding="utf-8"))
     options = Options()

@@ -54,7 +54,7 @@ def inline_style(el: HtmlElement, tag: str, parent: Style) -> Style:
     """The style of an element's text: tags, then inline CSS (which wins, as in a browser:
     WeChat's editor writes `<strong><span style="font-weight: normal">`)."""
     css = el.get("style", "")
-    if tag not in _STYLING_TAGS and "font-" not in css:
+    if tag not in _STYLING_TAGS and "font-weight" not in css and "font-style" not in css:
         return parent  # most of a body: a <span> or <section> that only sets colours and sizes
     bold = parent.bold or tag in ("strong", "b")
     italic = parent.italic or tag in ("em", "i", "cite")

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 from .style import SPACES, Style, inline_style
 
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*px")  # in lowercased CSS
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d*)?|\.\d+)\s*px")  # in lowercased CSS
 _SENTENCE_END = tuple("。！？；，、,.;!?…")
 _SENTENCE_MARK = re.compile(r"[。！？；!?;]")
 _STYLES = etree.XPath("descendant-or-self::*/@style")  # gathered in C, not element by element
@@ -32,16 +32,17 @@ def styled_heading_level(el: HtmlElement) -> int:
     text = SPACES.sub(" ", text).strip()
     if not (2 <= len(text) <= 40) or text.endswith(_SENTENCE_END):
         return 0
+    # Large type first: it rules out nearly every short block, and costs one XPath.
+    sizes = [float(s) for s in _FONT_SIZE.findall(" ; ".join(_STYLES(el)).lower())]
+    size = max(sizes) if sizes else 0
+    if size < 18:
+        return 0
     if el.find(".//img") is not None or any(
         isinstance(c.tag, str)
         and c.tag in ("p", "section", "div", "ul", "ol", "table", "pre")
         and c.text_content().strip()
         for c in el
     ):
-        return 0
-    sizes = [float(s) for s in _FONT_SIZE.findall(" ; ".join(_STYLES(el)).lower())]
-    size = max(sizes) if sizes else 0
-    if size < 18:
         return 0
     all_bold = _all_text_bold(el, False)
     if size >= 20 and all_bold:

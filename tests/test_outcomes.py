@@ -237,3 +237,43 @@ def test_fix_never_overwrites_a_file_named_like_its_backup(tmp_path: Path) -> No
     backup = post.with_name(f".{post.name}.1.bak")
     assert backup.read_text(encoding="utf-8") == REPOST
     assert f"backup: {backup}" in out
+
+
+def test_fix_image_dir_outside_the_site_is_a_usage_error(tmp_path: Path) -> None:
+    site, post = fix_site(tmp_path)
+    for value in (str(tmp_path / "abs"), "../elsewhere"):
+        code, out, err = fix(str(post), "--write", "--image-dir", value)
+        assert code == ExitStatus.USAGE, out + err
+        assert "image folder" in err
+    assert post.read_text(encoding="utf-8") == REPOST
+    assert not (tmp_path / "abs").exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_fix_never_stores_images_through_a_postimg_that_links_out(tmp_path: Path) -> None:
+    site, post = fix_site(tmp_path)
+    post.write_text(REPOST + "![](https://mmbiz.qpic.cn/mmbiz_png/Acct/ImgId0001abcdefgh/640?wx_fmt=png)\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (site / "postimg").symlink_to(outside, target_is_directory=True)
+    code, out, err = fix(str(post), "--write")
+    assert code != ExitStatus.OK
+    assert "outside the site" in out + err
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.jekyll
+def test_jekyll_publishes_the_images_readable_by_a_web_server(tmp_path: Path) -> None:
+    """Jekyll copies static files with their mode: an image wx2post stored 0600 was 0600 in
+    `_site`, and a web server running as another user answered 403."""
+    from .test_jekyll import build, make_site
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    src = save_complete(pages, 1)
+    site = make_site(tmp_path / "site")
+    with umask(0o022):
+        code, recs, err = convert(str(src), "-o", str(site))
+        assert code == ExitStatus.OK, err
+        dest = build(site)
+    (published,) = (dest / "postimg").iterdir()
+    assert mode(published) & 0o044 == 0o044, oct(mode(published))

@@ -22,6 +22,7 @@ from .render import render_markdown
 from .safety import image_reference, scrub_metadata
 from .sources import PageSource, read_page
 from .store import ImageStore
+from .urls import clean_article_url
 
 
 @dataclass
@@ -51,7 +52,17 @@ def draft_page(page: PageSource, *, fallback_date: datetime | None = None) -> Dr
     """parse -> clean -> render, all in memory. Raises WxError subclasses."""
     article = parse_source(page)  # big UTF-8 pages are scanned as bytes, never decoded whole
     article.warnings[:0] = page.warnings  # what decoding replaced, first
+    apply_hints(article, page)
     return draft_article(article, dataclasses.replace(page, html=""), fallback_date=fallback_date)
+
+
+def apply_hints(article: Article, page: PageSource) -> None:
+    """What the input knows about the article fills what its page lacks: the original
+    link (a web archive's capture, a WARC record, an export's record) and the date."""
+    if not article.url and page.url_hint:
+        article.url = clean_article_url(page.url_hint) or ""  # only a WeChat article link
+    if article.published is None and page.date_hint is not None:
+        article.published = page.date_hint  # an export's record, a file name's date prefix
 
 
 def draft_fragment(article: Article, html: str) -> Draft:

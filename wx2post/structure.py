@@ -93,12 +93,21 @@ def extract_main(html: str) -> HtmlElement | None:
 
 def _title_heading(doc: HtmlElement, known: str = "") -> HtmlElement | None:
     """WeChat's title: the h1 (2015+ pages) or h2 (older ones) with the page's known title
-    (`<title>`, og:title), else the first of them with text, in document order."""
+    (`<title>`, og:title), else the first h1 or h2 with text; in a page without either
+    (a flattened one sets its title in a styled div), the first element with that text."""
     headings = [el for el in doc.iter("h1", "h2") if _text(el)]
-    for el in headings:
-        if known and _text(el) == known:
-            return el
-    return headings[0] if headings else None
+    if known:
+        for el in headings:
+            if _text(el) == known:
+                return el
+    if headings:
+        return headings[0]
+    if known:
+        body = doc.find("body")
+        for el in (body if body is not None else doc).iter():
+            if isinstance(el.tag, str) and el.tag not in ("a", "body") and _text(el) == known:
+                return el  # the outermost such element: the account block is its next sibling
+    return None
 
 
 def _account_block(title: HtmlElement) -> HtmlElement | None:

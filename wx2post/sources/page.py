@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,13 @@ class PageSource:
     parts: dict[str, bytes] = field(default_factory=dict)
     # What decoding replaced or guessed (see decode.decode_text).
     warnings: list[str] = field(default_factory=list)
+    # What the input says about the article besides the page: the original link (a web
+    # archive's capture URL, a WARC record's target, an export's record) and a publish
+    # date (an export's record, a file name's date prefix), with where the date was read.
+    # The page's own values come first; these fill what the page lacks.
+    url_hint: str = ""
+    date_hint: datetime | None = None
+    date_hint_from: str = ""
     # The page's bytes while `html` is not decoded. Not an init field, so
     # `dataclasses.replace(page, html="")` leaves it behind as well.
     raw: bytes = field(default=b"", init=False, repr=False, compare=False)

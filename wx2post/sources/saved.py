@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import InputError
 from .mhtml import read_mhtml
 from .page import MAX_PAGE_BYTES, MHTML_SUFFIXES, PageSource, page_bytes
+from .webarchive import from_web_archive
 
 
 def read_page(path: Path) -> PageSource:
@@ -32,5 +33,5 @@ def read_page(path: Path) -> PageSource:
         or raw[:2048].lstrip().lower().startswith((b"mime-version", b"content-type: multipart", b"from:"))
         and b"multipart/related" in raw[:4096].lower()
     ):
-        return read_mhtml(raw, str(path))
-    return PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent)
+        return from_web_archive(read_mhtml(raw, str(path)))
+    return from_web_archive(PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent))

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .errors import WxError
 from .sources import HTML_SUFFIXES, MHTML_SUFFIXES
+from .sources.containers import is_container, members
 
 PAGE_SUFFIXES = HTML_SUFFIXES + MHTML_SUFFIXES
 # Browser "save complete" puts a page's images in `<name>_files/` (`_archivos`, `-Dateien`
@@ -54,7 +56,9 @@ def expand(args: Iterable[str], input_file: str | None, counts: InputCounts) -> 
             continue
         path = Path(source)
         if path.is_dir() and not (path / "index.html").is_file():
-            yield from (str(p) for p in walk_folder(path, counts))
+            yield from walk_folder(path, counts)
+        elif is_container(path):
+            yield from container_members(path)
         else:
             yield source  # a missing file is reported by the conversion, with its name
 
@@ -68,17 +72,28 @@ def _chain(args: Iterable[str], input_file: str) -> Iterator[str]:
             yield from read_list(fh)
 
 
-def walk_folder(root: Path, counts: InputCounts) -> Iterator[Path]:
+def container_members(path: Path) -> Iterator[str]:
+    """Each article of a WARC file, export ZIP or JSON export; the file itself when it
+    holds none or cannot be read, so that the conversion reports why."""
+    try:
+        found = members(path)
+    except WxError:
+        found = []
+    yield from found or [str(path)]
+
+
+def walk_folder(root: Path, counts: InputCounts) -> Iterator[str]:
     """Saved articles below `root`, in a stable order.
 
     An exporter folder (`index.html` + `assets/`) is one input (its index.html);
-    a browser's `<name>_files/` folder holds assets, never inputs.
+    a browser's `<name>_files/` folder holds assets, never inputs; a WARC file, an
+    export ZIP or a JSON export is one input per article it holds.
     """
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         dirnames.sort()
         if here != root and "index.html" in filenames and (here / "assets").is_dir():
-            yield here / "index.html"  # an exporter's folder: one article, its assets beside it
+            yield str(here / "index.html")  # an exporter's folder: one article, its assets beside it
             dirnames.clear()
             continue
         # Asset folders hold a page's pictures: neither inputs nor skipped inputs.
@@ -87,6 +102,8 @@ def walk_folder(root: Path, counts: InputCounts) -> Iterator[Path]:
         ]
         for name in sorted(filenames):
             if name.lower().endswith(PAGE_SUFFIXES) and not name.startswith("."):
-                yield here / name
+                yield str(here / name)
+            elif not name.startswith(".") and is_container(here / name):
+                yield from container_members(here / name)
             else:
                 counts.skipped += 1

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clean import clean_body
-from .errors import SavedVerificationPage, VerificationRequired
+from .errors import InputError, SavedVerificationPage, VerificationRequired
 from .images import ImageOutcome
 from .models import BEIJING, Article, ImageRef, Options, Post
 from .parse import parse_fragment, parse_source
@@ -21,6 +21,7 @@ from .post import build_post, image_placeholder
 from .render import render_markdown
 from .safety import image_reference, scrub_metadata
 from .sources import PageSource, read_page
+from .sources.containers import is_container, members, read_member, split_member
 from .store import ImageStore
 from .urls import clean_article_url
 
@@ -85,15 +86,25 @@ def draft_article(article: Article, assets: PageSource, *, fallback_date: dateti
     return Draft(article=article, body=body, assets=assets, warnings=warnings)
 
 
-def draft_file(path: Path) -> Draft:
-    """A saved page. A verification page saved in place of an article is a failure of
-    this one input (SavedVerificationPage): only one met while fetching stops a run."""
-    page = read_page(path)
+def draft_file(source: str | Path) -> Draft:
+    """A saved page, or one article of a file that holds many (`<file>::<member>`).
+
+    A verification page saved in place of an article is a failure of this one input
+    (SavedVerificationPage): only one met while fetching stops a run."""
+    member = split_member(str(source))
+    path = Path(source) if member is None else member[0]  # a member is dated like its file
+    if member is not None:
+        page = read_member(*member)
+    elif is_container(path):
+        members(path)  # raises the reason it cannot be read, if any
+        raise InputError("the file holds no WeChat article", source=str(path))
+    else:
+        page = read_page(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, BEIJING)
     try:
         return draft_page(page, fallback_date=mtime)
     except VerificationRequired:
-        raise SavedVerificationPage(source=str(path)) from None
+        raise SavedVerificationPage(source=page.origin) from None
 
 
 def finish_post(

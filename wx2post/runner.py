@@ -82,7 +82,7 @@ def _quiet(_: object) -> None:
 def _draft_in_worker(source: str) -> Draft | BaseException:
     """Runs in a worker process: errors come back as values (WxError pickles whole)."""
     try:
-        return draft_file(Path(source))
+        return draft_file(source)  # a str: `<file>::<capture URL>` is no path
     except WxError as exc:
         return exc
     except Exception as exc:  # a bug: keep its text, the type may not pickle

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from .hints import listed, name_date
 from .mhtml import read_mhtml
 from .page import MAX_PAGE_BYTES, MHTML_SUFFIXES, PageSource, page_bytes
 from .webarchive import from_web_archive
@@ -33,5 +34,20 @@ def read_page(path: Path) -> PageSource:
         or raw[:2048].lstrip().lower().startswith((b"mime-version", b"content-type: multipart", b"from:"))
         and b"multipart/related" in raw[:4096].lower()
     ):
-        return from_web_archive(read_mhtml(raw, str(path)))
-    return from_web_archive(PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent))
+        page = read_mhtml(raw, str(path))
+    else:
+        page = PageSource.undecoded(page_bytes(raw, str(path)), str(path), base_dir=path.parent)
+    return with_name_hints(from_web_archive(page), path)
+
+
+def with_name_hints(page: PageSource, path: Path) -> PageSource:
+    """The link and date that a CSV list beside the file, or the file's name, give."""
+    named = path.parent if path.stem.lower() == "index" else path  # `<title>/index.html`
+    url, when = listed(named)
+    page.url_hint = page.url_hint or url
+    if page.date_hint is None:
+        if when is not None:
+            page.date_hint, page.date_hint_from = when, "the list beside it"
+        elif (when := name_date(named.stem if named is path else named.name)) is not None:
+            page.date_hint, page.date_hint_from = when, "its file name"
+    return page

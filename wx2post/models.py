@@ -57,13 +57,15 @@ class Article:
     origin: str = ""  # where the page came from (file path or clean URL), for messages
     warnings: list[str] = field(default_factory=list)  # what reading the page cut or replaced
     shared: SharedArticle | None = None  # a share post's shared article
+    date_guessed: bool = False  # `published` is the file's time, not the article's
 
     @property
     def identity(self) -> str:
-        """A stable key for this article: its clean URL, else title + date."""
+        """A stable key for this article: its clean URL, else account, title and date (a
+        guessed date is no part of it: touching the file must not make a new article)."""
         if self.url:
             return self.url
-        day = self.published.isoformat() if self.published else ""
+        day = self.published.isoformat() if self.published and not self.date_guessed else ""
         return f"{self.account_name}|{self.title}|{day}"
 
     def metadata(self) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def draft_article(article: Article, assets: PageSource, *, fallback_date: dateti
     if article.published is None:
         # whole seconds, like every date a page gives (front matter, --json)
         article.published = (fallback_date or datetime.now(BEIJING)).replace(microsecond=0)
+        article.date_guessed = True
         warnings.append(f"no publish date in the page; dated {article.published:%Y-%m-%d}")
     return Draft(article=article, body=body, assets=assets, warnings=warnings)
 

@@ -36,6 +36,7 @@ from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post
 from .post import distinct_relpath, link_allowed, post_relpath_for
 from .presets import image_location
+from .sameness import KnownArticles
 from .slug import article_slug_id
 from .sources.feeds import MAX_FEED_BYTES
 from .state import BACKUP_DIR, SiteState, Written
@@ -167,6 +168,7 @@ class Runner:
         self._files_planned = 0
         self._open_chunk: _Chunk | None = None  # saved pages queued for the next worker task
         self._done: set[str] = set()  # identities converted in this run
+        self._seen: KnownArticles | None = None  # by account and title, for copies without a link
         self._done_keys: set[str] = set()  # ... and their link keys (URL, biz:mid:idx)
         self._written: list[str] = []  # identities whose post was written in this run
         self._index: dict[str, str] | None = None  # link key -> post path (see _linked)
@@ -444,8 +446,42 @@ class Runner:
 
     # -- one article ---------------------------------------------------------------------
 
+    @property
+    def seen_articles(self) -> KnownArticles:
+        if self._seen is None:
+            self._seen = KnownArticles(self.site, self.state.posts())
+        return self._seen
+
+    def _same_article(self, draft: Draft, result: Result) -> tuple[bool, str]:
+        """Match a page to the article the site (or this run) has by account, title and date.
+
+        Returns (skipped, taken_over): skipped when the page is a copy without its link of
+        a page with it; taken_over, the identity of a link-less copy's post that this page
+        with the link replaces (its path is kept; recording the page there drops the copy)."""
+        article = draft.article
+        same = self.seen_articles.match(article)
+        if same is None:
+            return False, ""
+        if article.url:
+            return False, same.identity
+        if article.date_guessed and same.published is not None:
+            article.published, article.date_guessed = same.published, False
+            draft.warnings = [w for w in draft.warnings if not w.startswith("no publish date")]
+        if not same.linked:
+            return False, ""
+        article.url = same.identity
+        result.url = article.url
+        result.status = "skipped"
+        result.reason = (
+            f"the same article as {same.identity} (a copy without its link: same account and title)"
+        )
+        return True, ""
+
     def _convert(self, draft: Draft, result: Result, input_key: str) -> None:
         article = draft.article
+        skipped, taken_over = self._same_article(draft, result)
+        if skipped:
+            return
         identity = article.identity
         result.title, result.url = article.title, article.url
         result.date = article.published.isoformat(timespec="seconds") if article.published else ""
@@ -454,14 +490,19 @@ class Runner:
             return
         self._done.add(identity)
         self._done_keys |= _keys(identity)
-        relpath = self._relpath(draft)
+        self.seen_articles.add(article, identity)
+        copy = self.state.get(taken_over) if taken_over else None
+        relpath = copy.path if copy is not None else self._relpath(draft)
         replace = self.force
         if not (self.to_stdout or self.dry_run):
             target = contained(self.site, relpath)  # symlinks followed: never outside the site
             current = _current(target)
             if current is not None and not self.force:
                 # wx2post's own, unedited post may be regenerated (a re-run repairs images).
-                if not self.state.owns(identity, relpath, current):
+                if not (
+                    self.state.owns(identity, relpath, current)
+                    or (copy is not None and self.state.owns(taken_over, relpath, current))
+                ):
                     raise PostExists(f"{target} exists (use --force to overwrite)")
                 replace = True
         store = None if self.dry_run else self.store_for(relpath)

@@ -83,6 +83,37 @@ def test_every_article_of_a_warc_file_becomes_a_post(tmp_path: Path, gzip: bool)
     assert "SECRETKEY" not in err + json.dumps(records)
 
 
+def test_a_warc_crawl_of_the_wayback_machine(tmp_path: Path) -> None:
+    """Captures named by archive URLs, pages rewritten: the WeChat article and its image."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from .test_web_archives import TS, wayback_rewrite
+
+    warc = tmp_path / "wayback.warc.gz"
+    with warc.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for uri, body, ctype in (
+            (
+                f"https://web.archive.org/web/{TS}/{article_url(5)}",
+                wayback_rewrite(article_html(5, images=(image_url(5),)), article_url(5)).encode(),
+                "text/html",
+            ),
+            (f"https://web.archive.org/web/{TS}im_/{image_url(5)}", fake_png(55), "image/png"),
+        ):
+            http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(
+                writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=http)
+            )
+    site = tmp_path / "site"
+    code, records, err = convert(str(warc), "-o", str(site))
+    assert code == ExitStatus.OK, err
+    assert [r["url"] for r in records] == [article_url(5)]
+    text = next((site / "_posts").glob("*.md")).read_text(encoding="utf-8")
+    assert "archive.org" not in text
+    assert [p.read_bytes() for p in (site / "postimg").iterdir()] == [fake_png(55)]
+
+
 def test_a_folder_with_a_warc_file_in_it(tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     folder.mkdir()

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..images import wechat_image_id
 from ..urls import article_id, clean_image_url
 from .page import PageSource, decode_page
+from .wayback import unrewrite
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
@@ -29,7 +30,8 @@ def _records(path: Path) -> Iterator[tuple[str, str, bytes]]:
             for record in ArchiveIterator(fh):
                 if record.rec_type not in ("response", "resource"):
                     continue
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                # A crawl of the Wayback Machine names its captures by archive URLs.
+                uri = unrewrite(record.rec_headers.get_header("WARC-Target-URI") or "")
                 if record.rec_type == "response":
                     http = record.http_headers
                     if http is None or http.get_statuscode() != "200":

@@ -347,3 +347,61 @@ def test_page_without_its_template_keeps_its_text(entry: dict, tmp_path: Path) -
         assert frontmatter.loads(result.stdout)["title"].startswith(entry["title"][:10])
     for phrase in CHROME:
         assert phrase not in _post_body(result.stdout) or phrase in body.text_content(), phrase
+
+
+ARTICLES = [e for e in ENTRIES if not _failure_kind(e) and e["file"].endswith(".html")]
+
+
+@pytest.mark.parametrize("entry", ARTICLES, ids=lambda e: e["file"][6:40])
+def test_wayback_capture_of_every_page_is_the_same_post(entry: dict, tmp_path: Path, converted: dict) -> None:
+    """Every corpus page as the Wayback Machine serves it (URLs rewritten, toolbar, playback
+    scripts) converts to exactly the post of the page itself."""
+    from .test_web_archives import wayback_rewrite
+
+    path = CORPUS / entry["file"]
+    original = frontmatter.loads(converted[entry["file"]][1])
+    page = tmp_path / path.name
+    page.write_text(wayback_rewrite(path.read_text(encoding="utf-8"), original.get("source") or ""), "utf-8")
+    result = CliRunner().invoke(main, ["convert", str(page), "--stdout"])
+    assert result.exit_code == 0, result.stderr
+    archived = frontmatter.loads(result.stdout)
+    assert "archive.org" not in result.stdout
+    assert archived.content == original.content
+    for key in ("title", "source", "account", "subtitle"):
+        assert archived.get(key) == original.get(key), key
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in ARTICLES if not {"text-post", "picture-post"} & set(e["features"])],
+    ids=lambda e: e["file"][6:40],
+)
+def test_archive_today_flattening_of_every_page_keeps_its_text_and_link(
+    entry: dict, tmp_path: Path, converted: dict
+) -> None:
+    """Every corpus article as archive.today keeps it: no id, class or script, links wrapped
+    through the archive, canonical pointing at it, the original link only in its header."""
+    body = _body(entry)
+    if body is None:
+        pytest.skip("no #js_content body to compare with")
+    original = frontmatter.loads(converted[entry["file"]][1])
+    flat = re.sub(r"<meta\b[^>]*\b(?:property|name|itemprop)=[^>]*>", "", _without_template(entry))
+    flat = re.sub(r"""href=(["'])(https?://)""", r"href=\1https://archive.ph/o/AbCdE/\2", flat)
+    if original.get("source"):
+        saved_from = f"<a href='{original['source']}'>x</a>"
+        header = f"<div>archive.today webpage capture | Saved from {saved_from}</div>"
+        flat = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, flat, count=1)
+    flat = flat.replace("<head>", "<head><link rel='canonical' href='https://archive.ph/AbCdE'>", 1)
+    folder = tmp_path / "archive.ph-AbCdE"
+    folder.mkdir()
+    (folder / "index.html").write_text(flat, encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(folder), "--stdout"])
+    assert result.exit_code == 0, result.stderr
+    post = frontmatter.loads(result.stdout)
+    assert "archive.ph" not in result.stdout
+    assert post.get("source") == original.get("source")
+    text = _norm(post.content)
+    segments = [s for s in (_norm(t) for t in body.itertext()) if s]
+    total = sum(len(s) for s in segments)
+    share = sum(len(s) for s in segments if s in text) / total if total else 1.0
+    assert share >= 0.95, (share, [s for s in segments if s not in text][:5])

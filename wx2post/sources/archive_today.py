@@ -46,16 +46,15 @@ def unarchive(html: str, beside: Callable[[str], bool]) -> str:
 
 def original_url(html: str) -> str:
     """The article's own link: the first WeChat article link before the title heading (the
-    archive's "saved from" line), else the only article link the page has ('' if none)."""
+    archive's "saved from" line), '' if there is none. A link further down is the article's
+    own link to another article, never its identity."""
     heading = _TITLE_HEADING.search(html)
     end = heading.start() if heading else len(html)
-    links = [(m.start(), _unescape(m.group(1))) for m in _ANCHOR_OR_INPUT.finditer(html)]
-    articles = [(pos, url) for pos, url in links if article_id(url) is not None]
-    before = [url for pos, url in articles if pos < end]
-    if before:
-        return before[0]
-    distinct = {article_id(url).key for _, url in articles}  # type: ignore[union-attr]
-    return articles[0][1] if len(distinct) == 1 else ""
+    for m in _ANCHOR_OR_INPUT.finditer(html, 0, end):
+        url = _unescape(m.group(1))
+        if article_id(url) is not None:
+            return url
+    return ""
 
 
 def _unescape(url: str) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import frontmatter
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wx2post.cli import main
 from wx2post.errors import ExitStatus
@@ -115,3 +118,39 @@ def test_different_articles_stay_apart(tmp_path: Path, account: str, title: str 
     assert code == ExitStatus.OK, err
     assert [r["status"] for r in records] == ["converted", "converted"]
     assert len(list((site / "_posts").glob("*.md"))) == 2
+
+
+_WORDS = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Nd", "Lu")), min_size=1, max_size=12)
+
+
+def _reserialised(text: str, cuts: list[int]) -> str:
+    """The text as an exporter may write it: white space between characters, half-width forms
+    made full-width (NFKC folds them back)."""
+    out = text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+    for cut in sorted(set(cuts), reverse=True):
+        out = out[: cut % (len(out) + 1)] + "\n  " + out[cut % (len(out) + 1) :]
+    return out
+
+
+@given(title=_WORDS, account=_WORDS, cuts=st.lists(st.integers(0, 40), max_size=4), other=_WORDS)
+def test_a_copy_is_matched_whatever_its_white_space_and_only_then(
+    title: str, account: str, cuts: list[int], other: str
+) -> None:
+    from datetime import datetime
+
+    from wx2post.models import BEIJING, Article
+    from wx2post.sameness import KnownArticles
+
+    known = KnownArticles(Path("/nonexistent"), {})
+    raw = Article(
+        title=title, account_name=account, url=article_url(9), published=datetime(2022, 5, 3, tzinfo=BEIJING)
+    )
+    known.add(raw, raw.identity)
+    copy = Article(title=_reserialised(title, cuts), account_name=_reserialised(account, cuts[:1]))
+    copy.published, copy.date_guessed = datetime(2030, 1, 1, tzinfo=BEIJING), True
+    match = known.match(copy)
+    assert match is not None and match.identity == article_url(9)
+    if unicodedata.normalize("NFKC", other).lower() != unicodedata.normalize("NFKC", title).lower():
+        assert known.match(Article(title=other, account_name=account)) is None
+    later = Article(title=title, account_name=account, published=datetime(2022, 6, 1, tzinfo=BEIJING))
+    assert known.match(later) is None  # the same column title on another day is another article

@@ -223,3 +223,33 @@ def test_wechatdownload_names_and_csv_date_and_link_pages(tmp_path: Path) -> Non
     assert by_title["标题二"]["source"] == article_url(2)
     assert str(by_title["标题：三"]["date"]) == "2025-12-20 22:54:24 +0800"
     assert by_title["标题：三"]["source"] == article_url(3)
+
+
+def test_hostile_containers_are_failed_inputs_and_write_nothing_outside(tmp_path: Path) -> None:
+    """A ZIP whose entries climb out of it, a WARC cut in the middle, JSON of the wrong shape,
+    a ZIP of photos in a folder: no traceback, nothing outside the site, articles before the
+    damage converted."""
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "climb.zip", "w") as z:
+        z.writestr(
+            "../../escape/index.html", article_html(1, images=(image_url(1),), image_src=("../../x.png",))
+        )
+        z.writestr("../../x.png", fake_png(1))
+    write_warc(tmp_path / "whole.warc.gz", gzip=True)
+    whole = (tmp_path / "whole.warc.gz").read_bytes()
+    (folder / "cut.warc.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (folder / "weird.json").write_text(json.dumps([{"title": 3, "link": []}, "x", None]), encoding="utf-8")
+    with zipfile.ZipFile(folder / "photos.zip", "w") as z:
+        z.writestr("a.jpg", b"\xff\xd8\xff")
+    site = tmp_path / "site"
+    result = CliRunner().invoke(
+        main, ["convert", str(folder), "-o", str(site), "--json", "--images", "local"]
+    )
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(r["kind"] != "internal-error" for r in records)
+    assert any(r["status"] == "converted" and "climb.zip::" in r["source"] for r in records)
+    assert not (tmp_path / "escape").exists() and not (tmp_path.parent / "escape").exists()
+    assert {p.resolve().is_relative_to(site.resolve()) for p in site.rglob("*")} == {True}
+    assert not any("photos.zip" in r["source"] or "weird.json" in r["source"] for r in records)

@@ -72,14 +72,22 @@ def _chain(args: Iterable[str], input_file: str) -> Iterator[str]:
             yield from read_list(fh)
 
 
-def container_members(path: Path) -> Iterator[str]:
-    """Each article of a WARC file, export ZIP or JSON export; the file itself when it
-    holds none or cannot be read, so that the conversion reports why."""
+def container_members(path: Path, counts: InputCounts | None = None) -> Iterator[str]:
+    """Each article of a WARC file, export ZIP or JSON export. The file itself when it cannot
+    be read, or when it was given by name and holds no article, so that the conversion
+    reports why; met in a folder, a readable file without articles (a ZIP of photos) is
+    counted like any other file that is no saved article."""
     try:
         found = members(path)
     except WxError:
-        found = []
-    yield from found or [str(path)]
+        yield str(path)
+        return
+    if found:
+        yield from found
+    elif counts is None:
+        yield str(path)
+    else:
+        counts.skipped += 1
 
 
 def walk_folder(root: Path, counts: InputCounts) -> Iterator[str]:
@@ -104,6 +112,6 @@ def walk_folder(root: Path, counts: InputCounts) -> Iterator[str]:
             if name.lower().endswith(PAGE_SUFFIXES) and not name.startswith("."):
                 yield str(here / name)
             elif not name.startswith(".") and is_container(here / name):
-                yield from container_members(here / name)
+                yield from container_members(here / name, counts)
             else:
                 counts.skipped += 1

@@ -195,3 +195,16 @@ def test_archive_today_snapshot_converts_by_its_shape(tmp_path: Path) -> None:
     saved = sorted(p.read_bytes() for p in (site / "postimg").iterdir())
     assert saved == sorted([fake_jpeg(1), fake_png(2)])  # both from the hashed files, offline
     assert body.index("第一段") < body.index("postimg/") < body.index("第三段")
+
+
+def test_an_export_citing_archive_today_is_no_snapshot() -> None:
+    from wx2post.sources import PageSource
+    from wx2post.sources.webarchive import from_web_archive
+
+    page = (
+        "<html><body><p><a href='https://mp.weixin.qq.com/s/OtherArticle123'>上一篇</a></p>"
+        "<h1>标题</h1><div id='js_content'><p>存档见 <a href='https://archive.ph/AbCdE'>archive.ph</a>。</p>"
+        "</div></body></html>"
+    )
+    kept = from_web_archive(PageSource(html=page, origin="x.html"))
+    assert kept.html == page and kept.url_hint == ""

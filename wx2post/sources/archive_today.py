@@ -30,10 +30,12 @@ _TITLE_HEADING = re.compile(r"<h[12][\s>]", re.I)
 
 
 def is_archive_today(head: bytes) -> bool:
-    """Whether a page (its first part) is an archive.today snapshot."""
-    return re.search(rf"<link[^>]*canonical[^>]*{_HOSTS}".encode(), head, re.I) is not None or (
-        any(m in head for m in MARKERS) and b"<script" not in head.lower()
-    )
+    """Whether a page (its first part) is an archive.today snapshot: its canonical link
+    points at the archive, or the archive's header ("webpage capture") opens it. A link to
+    the archive alone is no sign: an article may cite a snapshot."""
+    if re.search(rf"<link[^>]*canonical[^>]*{_HOSTS}".encode(), head, re.I) is not None:
+        return True
+    return b"webpage capture" in head and any(m in head for m in MARKERS) and b"<script" not in head.lower()
 
 
 def unarchive(html: str, beside: Callable[[str], bool]) -> str:

@@ -420,3 +420,18 @@ def test_script_in_a_full_text_item_is_not_published(bridge: tuple[Bridge, FakeM
     assert "足够长的正文" in post and "点我" in post
     for needle in ("<script", "alert(", "javascript:", "onerror"):
         assert needle not in post.lower()
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("http://u:pw@localhost:4000/feeds/a.atom?key=K&code=C#frag", "http://localhost:4000/feeds/a.atom"),
+        ("HTTPS://Bridge.example/feeds/x.rss", "https://bridge.example/feeds/x.rss"),
+        ("http://[::1]:8080/opml?token=T", "http://[::1]:8080/opml"),
+        ("http://localhost/rss/uin=SeCrEt0/feed.atom", "http://localhost/…"),
+    ],
+)
+def test_a_feed_is_named_without_its_access(url: str, label: str) -> None:
+    from wx2post.follow import feed_label
+
+    assert feed_label(url) == label

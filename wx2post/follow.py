@@ -143,7 +143,9 @@ def feed_label(url: str) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         port = ""
-    return urlunsplit((parts.scheme.lower(), host + port, parts.path, "", ""))
+    label = urlunsplit((parts.scheme.lower(), host + port, parts.path, "", ""))
+    # A credential spelled into the path itself: the server is all that is shown.
+    return redact(label) or urlunsplit((parts.scheme.lower(), host + port, "/…", "", ""))
 
 
 def _failure(origin: str, exc: WxError) -> FeedEntry:

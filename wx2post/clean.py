@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
 from . import urls
+from .images import decode_data_uri, lazy_stub
 from .models import Article, ImageRef
 from .safety import safe_href
 from .urls import clean_url, is_wechat_image, scrub_text
@@ -113,7 +114,7 @@ def clean_body(article: Article) -> Article:
     formulas_to_text(body)
     embeds_to_links(body, article.url)
     background_images_to_img(body)
-    article.images = collect_images(body)
+    article.images = collect_images(body, article.warnings)
     clean_links(body)
     normalise_text(body)
     return article
@@ -292,21 +293,25 @@ def background_images_to_img(body: HtmlElement) -> None:
         etree.SubElement(el, "img", {"data-src": url})
 
 
-def collect_images(body: HtmlElement) -> list[ImageRef]:
+def collect_images(body: HtmlElement, warnings: list[str] | None = None) -> list[ImageRef]:
     """Resolve lazy images to their real URL and list them in order.
 
     `data-src` holds the real URL; `src` is absent, a placeholder, a `data:` URI
     (SingleFile keeps the real bytes there), or a local `_files/` path in
-    browser-saved pages.
+    browser-saved pages. A `data:` URI that is a lazy-load stub is never the saved
+    copy (a warning says the real image is fetched instead).
     """
     images: list[ImageRef] = []
     for img in list(body.iter("img")):
         data_src = (img.get("data-src") or img.get("data-original") or "").strip()
         src = (img.get("src") or "").strip()
-        url, local = _image_source(data_src, src)
+        url, local, stub = _image_source(data_src, src)
         if not url and not local:
             _remove_keep_tail(img)
             continue
+        if stub and url and warnings is not None:
+            n = len(images) + 1
+            warnings.append(f"image {n}: the saved copy is a placeholder ({stub}): fetching {url}")
         ref = ImageRef(url=url or local, local=local, alt=_oneline(img.get("alt") or ""))
         img.attrib.clear()
         img.set("data-wx2post-image", str(len(images)))
@@ -314,21 +319,24 @@ def collect_images(body: HtmlElement) -> list[ImageRef]:
     return images
 
 
-def _image_source(data_src: str, src: str) -> tuple[str, str]:
+def _image_source(data_src: str, src: str) -> tuple[str, str, str]:
+    """(clean remote URL, saved copy, what a `data:` copy that is no picture was)."""
     remote = ""
     local = ""
+    stub = ""
     for candidate in (data_src, src):
         if not candidate:
             continue
         if candidate.startswith(("http://", "https://", "//")):
             remote = remote or clean_image_url(candidate)
         elif candidate.startswith("data:"):
-            # A 1x1 placeholder GIF/SVG is not the picture; a real SingleFile image is.
-            if len(candidate) > 400 and not candidate.startswith("data:image/svg"):
+            # A lazy loader's 1x1 GIF or empty SVG is not the picture; a SingleFile image is.
+            stub = stub or lazy_stub(decode_data_uri(candidate))
+            if not stub:
                 local = local or candidate
         elif not candidate.startswith(("javascript:", "#")):
             local = local or candidate
-    return remote, local
+    return remote, local, stub
 
 
 def clean_links(body: HtmlElement) -> None:

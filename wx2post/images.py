@@ -60,6 +60,7 @@ class ImageOutcome:
     path: Path | None  # the stored file, or None
     source: str  # "export" | "cache" | "network" | "remote" | "failed"
     error: str = ""  # one line, credential-free: why it failed
+    note: str = ""  # one line: what else the user should know (a placeholder passed over)
 
 
 class BadImage(Exception):
@@ -121,6 +122,44 @@ def decode_data_uri(uri: str) -> bytes:
         except ValueError:
             return b""
     return unquote_to_bytes(payload)
+
+
+# Smaller than any picture worth a post: lazy loaders' transparent GIFs and PNGs
+# are 35-100 bytes; a 16×16 icon is several hundred.
+STUB_BYTES = 200
+_SVG_SIZE = re.compile(
+    rb"""<svg\b[^>]*?\bwidth=["']?\s*([\d.]+)[^>]*?\bheight=["']?\s*([\d.]+)""", re.I | re.S
+)
+_SVG_DRAWING = re.compile(rb"<(?:path|circle|ellipse|line|polyline|polygon|text|image|use|g)\b", re.I)
+
+
+def lazy_stub(data: bytes) -> str:
+    """What `data` is if it is a lazy-load stub rather than a picture ('' if a picture).
+
+    Browser saves made before the images loaded keep the loader's placeholder
+    (`src="data:image/gif;base64,R0lGOD..."` beside the real `data-src`, or a
+    1×1 file in `_files/`): a tiny file, a 1×1 or 2×2 bitmap, an SVG with no
+    drawing in it. Such a copy is never taken for the image.
+    """
+    size = _bitmap_size(data)
+    if size is not None and max(size) <= 2:
+        return f"a {size[0]}×{size[1]} {sniff_extension(data)}"
+    if len(data) < STUB_BYTES and not data.lstrip()[:5].lower().startswith((b"<svg", b"<?xml")):
+        return f"only {len(data)} bytes"
+    head = data[:4096]
+    if sniff_extension(data) == "svg" and not _SVG_DRAWING.search(data):
+        m = _SVG_SIZE.search(head)
+        return f"an empty {m.group(1).decode()}×{m.group(2).decode()} SVG" if m else "an empty SVG"
+    return ""
+
+
+def _bitmap_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's or GIF's header (None for other types)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    return None
 
 
 def sniff_extension(data: bytes) -> str | None:

@@ -138,4 +138,6 @@ def finish_post(
     for outcome in outcomes:
         if outcome.source == "failed":
             warnings.append(f"image not saved ({outcome.error}): kept {outcome.reference}")
+        elif outcome.note:
+            warnings.append(outcome.note)
     return Conversion(post=post, images=outcomes, warnings=warnings)

@@ -34,6 +34,7 @@ from .images import (
     image_folder,
     image_stem,
     is_web_url,
+    lazy_stub,
     remote_reference,
     verify_image,
     wechat_image_id,
@@ -129,29 +130,35 @@ class ImageStore:
 
     def _start(
         self, ref: ImageRef, page: PageSource, parts: dict[str, bytes]
-    ) -> _Stored | tuple[Future[_Stored], bool]:
+    ) -> _Stored | tuple[Future[_Stored], bool, str]:
         try:
             url = clean_image_url(ref.url)
             # The name is known up front for URLs; an export-only image is named by its bytes.
             stem = image_stem(url) if is_web_url(url) or url.startswith("data:") else None
             if stem and (cached := self._cached(stem)):
                 return _Stored(cached, "cache")
-            export_error = ""
+            export_error = note = ""
             try:
                 data = _export_bytes(ref, page, parts, self.settings.max_size)
-                if data:
+                stub = lazy_stub(data) if data else ""
+                if data and not (stub and stem and is_web_url(url)):
                     return self._store_bytes(stem or image_stem(url, data), data)
+                if stub:  # a browser saved the lazy loader's placeholder: not the picture
+                    note = f"the saved copy of {url} is a placeholder ({stub}): fetched the image instead"
+                    export_error = f"the saved copy is a placeholder ({stub}); "
             except (BadImage, OSError) as error:  # a broken copy in the export: the network may do better
                 export_error = f"copy in the export unusable ({_describe(error)}); "
             if stem is None or not is_web_url(url):
                 return _Stored(None, "failed", export_error + "no usable copy in the export and no web URL")
-            return self._download_once(stem, url)
+            future, shared = self._download_once(stem, url)
+            return future, shared, note
         except Exception as error:  # one image must never sink the post
             return _Stored(None, "failed", _describe(error))
 
-    def _finish(self, ref: ImageRef, item: _Stored | tuple[Future[_Stored], bool]) -> ImageOutcome:
+    def _finish(self, ref: ImageRef, item: _Stored | tuple[Future[_Stored], bool, str]) -> ImageOutcome:
+        note = ""
         if isinstance(item, tuple):
-            future, shared = item
+            future, shared, note = item
             try:
                 item = future.result()
             except Exception as error:
@@ -160,7 +167,7 @@ class ImageStore:
                 item = _Stored(item.path, "cache")  # someone else's request: none made for this one
         if item.path is None:
             return ImageOutcome(ref, remote_reference(ref), None, "failed", item.error)
-        return ImageOutcome(ref, self.settings.prefix + item.path.name, item.path, item.source)
+        return ImageOutcome(ref, self.settings.prefix + item.path.name, item.path, item.source, note=note)
 
     def _download_once(self, stem: str, url: str) -> tuple[Future[_Stored], bool]:
         """The run's one download of `stem`, started now or earlier; (future, shared)."""

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote
 
 from lxml import etree
 from lxml.html import HtmlElement  # noqa: E402
 
 from . import urls
+from .embeds import embeds_to_links
 from .images import decode_data_uri, lazy_stub
 from .models import Article, ImageRef
 from .safety import safe_href
-from .urls import clean_url, is_wechat_image, scrub_text
+from .urls import is_wechat_image, scrub_text
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
@@ -88,11 +88,6 @@ _CHROME_TEXT = (
 )
 # Elements with a class or an id, picked in C: most of a body has neither.
 _WITH_CLASS_OR_ID = etree.XPath("descendant-or-self::*[@class or @id]")
-_EMBED_TAGS = frozenset(
-    ("mpvoice", "mp-common-mpaudio", "qqmusic", "iframe", "mpvideo", "mp-common-videosnap")
-    + ("mp-miniprogram", "mp-common-miniprogram", "mp-common-profile", "mpprofile")
-)
-_EMBED_CLASS_HINT = re.compile("js_editor_audio|qqmusic_area|video_iframe|weapp_|mp_profile_iframe")
 _CODE_LANG = re.compile(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
 
 
@@ -206,65 +201,6 @@ def _is_alone(el: HtmlElement) -> bool:
     if parent is None:
         return False
     return (parent.text_content().strip() == "") and len(parent) == 1
-
-
-def embeds_to_links(body: HtmlElement, article_url: str) -> None:
-    """Audio, video, music, mini-program and account cards become one readable line."""
-    for el in list(body.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None or not _may_be_embed(el):
-            continue
-        line = _embed_line(el, article_url)
-        if line is not None:
-            label, href = line
-            p = etree.Element("p", {"data-wx2post-embed": "1"})
-            if href:
-                a = etree.SubElement(p, "a", {"href": href})
-                a.text = label
-            else:
-                p.text = label
-            _replace(el, p)
-
-
-def _may_be_embed(el: HtmlElement) -> bool:
-    # A cheap test that every element _embed_line would take passes: its tag or
-    # a substring of its class. Most of a body is plain <p>, <section>, <span>.
-    return el.tag.lower() in _EMBED_TAGS or bool(_EMBED_CLASS_HINT.search(el.get("class", "")))
-
-
-def _embed_line(el: HtmlElement, article_url: str) -> tuple[str, str] | None:
-    tag = el.tag.lower()
-    cls = el.get("class", "").split()  # tokens: `mp_profile_iframe_wrp` is not the card
-    if tag in ("mpvoice", "mp-common-mpaudio") or "js_editor_audio" in cls:
-        name = el.get("name") or el.get("data-title") or el.get("title") or "音频"
-        fileid = el.get("voice_encode_fileid") or el.get("data-voice-id") or ""
-        href = f"https://res.wx.qq.com/voice/getvoice?mediaid={quote(fileid)}" if fileid else article_url
-        return f"🎧 音频：{_oneline(name)}", href
-    if tag == "qqmusic" or "qqmusic_area" in cls:
-        name = el.get("musicname") or el.get("music_name") or "音乐"
-        singer = el.get("singer") or ""
-        mid = el.get("mid") or el.get("musicid") or ""
-        href = f"https://y.qq.com/n/ryqq/songDetail/{quote(mid)}" if el.get("mid") else article_url
-        title = f"{name} - {singer}" if singer else name
-        return f"🎵 音乐：{_oneline(title)}", href
-    if tag == "iframe" or tag in ("mpvideo", "mp-common-videosnap") or "video_iframe" in cls:
-        src = el.get("data-src") or el.get("src") or ""
-        vid = re.search(r"[?&]vid=([A-Za-z0-9]+)", src)
-        if vid:
-            return "▶ 视频", f"https://v.qq.com/x/page/{vid.group(1)}.html"
-        if tag == "iframe" and src.startswith("http") and "mp.weixin.qq.com" not in src:
-            return "▶ 嵌入内容", clean_url(src)
-        name = el.get("data-desc") or el.get("data-nickname") or ""
-        return (f"▶ 视频：{_oneline(name)}" if name else "▶ 视频（请在微信中观看）"), article_url
-    if tag in ("mp-miniprogram", "mp-common-miniprogram") or any(c.startswith("weapp_") for c in cls):
-        name = el.get("data-miniprogram-title") or el.get("data-miniprogram-nickname") or "小程序"
-        return f"🔗 小程序：{_oneline(name)}", article_url
-    if tag in ("mp-common-profile", "mpprofile") or "mp_profile_iframe" in cls:
-        name = el.get("data-nickname") or "公众号"
-        biz = el.get("data-id") or ""
-        home = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz="
-        href = home + quote(biz, safe="=") if biz else ""
-        return f"公众号：{_oneline(name)}", href
-    return None
 
 
 def _oneline(text: str) -> str:

@@ -18,6 +18,7 @@ from .embeds import embeds_to_links
 from .images import decode_data_uri, lazy_stub
 from .models import Article, ImageRef
 from .safety import safe_href
+from .spacing import remove_cjk_segment_breaks
 from .urls import is_wechat_image, scrub_text
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -111,6 +112,7 @@ def clean_body(article: Article) -> Article:
     background_images_to_img(body)
     article.images = collect_images(body, article.warnings)
     clean_links(body)
+    remove_cjk_segment_breaks(body)
     normalise_text(body)
     return article
 

@@ -277,3 +277,18 @@ def test_jekyll_publishes_the_images_readable_by_a_web_server(tmp_path: Path) ->
         dest = build(site)
     (published,) = (dest / "postimg").iterdir()
     assert mode(published) & 0o044 == 0o044, oct(mode(published))
+
+
+def test_a_site_whose_record_cannot_be_kept_gets_no_post_and_no_image(tmp_path: Path) -> None:
+    """A post wx2post could not record would be taken for the user's on the next run."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    src = save_complete(pages, 1)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / ".wx2post").write_text("a file where the state folder goes", encoding="utf-8")
+    code, recs, err = convert(str(src), "-o", str(site))
+    assert code == ExitStatus.FAILED, err
+    assert recs[0]["status"] == "failed" and ".wx2post" in recs[0]["reason"]
+    assert "nothing can be written to this site" in err
+    assert not (site / "_posts").exists() and not (site / "postimg").exists()

@@ -505,6 +505,8 @@ class Runner:
                 ):
                     raise PostExists(f"{target} exists (use --force to overwrite)")
                 replace = True
+        if self.state.unwritable is not None:
+            raise self.state.unwritable  # no post (nor its images) that could not be recorded
         store = None if self.dry_run else self.store_for(relpath)
         conversion = finish_post(draft, self.options, store, relpath=relpath)
         self._count_images(conversion, result)

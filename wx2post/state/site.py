@@ -91,14 +91,17 @@ class SiteState:
         if self._lock is not None:
             self._lock.release()
         if not self._posts:
-            self._load(repair=False)
+            try:
+                self._load(repair=False)
+            except WriteFailed:  # unreadable too: nothing is known, and nothing will be written
+                pass
 
     # -- reading -----------------------------------------------------------------------
 
     def _read(self, relpath: str) -> bytes | None:
         try:
             return contained(self.site, relpath).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as error:
             raise WriteFailed(f"cannot read {self.site / relpath}: {error.strerror or error}") from None

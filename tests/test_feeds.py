@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from wx2post.follow import feed_entries, item_entry, select_items
 from wx2post.models import BEIJING
 from wx2post.sources.feeds import Feed, FeedItem, parse_feed, parse_opml, sniff
 
-from .feedserver import Bridge
+from .feedserver import XML, Bridge
 from .loopback import LoopbackServer, Reply
 from .mpserver import SECRET, FakeMp
 
@@ -435,3 +436,35 @@ def test_a_feed_is_named_without_its_access(url: str, label: str) -> None:
     from wx2post.follow import feed_label
 
     assert feed_label(url) == label
+
+
+def test_a_full_text_items_pictures_are_saved_into_the_blog(
+    bridge: tuple[Bridge, FakeMp], tmp_path: Path
+) -> None:
+    from .loopback import fake_png
+
+    feeds, mp = bridge
+    feeds.server.route(
+        "/mmbiz_png/acct/Pic0001abcdefghij/640",
+        lambda r: Reply(200, fake_png(7), {"Content-Type": "image/png"}),
+    )
+    item = feeds.add_full(1)
+    picture = feeds.url("/mmbiz_png/acct/Pic0001abcdefghij/640?wx_fmt=png&tp=webp&wxfrom=5")
+    item.paragraphs = ("配图如下。",)
+    html = item.html().replace("</div>", f'<p><img data-src="{picture}" alt="图一"></p></div>')
+    feeds.server.route(
+        "/pictures.atom",
+        lambda r: Reply(200, feeds.atom().replace(escape(item.html()), escape(html)).encode(), XML),
+    )
+    site = tmp_path / "blog"
+    result = CliRunner().invoke(
+        main, ["convert", feeds.url("/pictures.atom"), "-o", str(site), "--allow-private-addresses", "--json"]
+    )
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    row = json.loads(result.stdout.splitlines()[0])
+    assert row["images_saved"] == 1 and row["images_failed"] == 0
+    saved = list((site / "postimg").iterdir())
+    assert [p.read_bytes() for p in saved] == [fake_png(7)]
+    post = Path(str(row["post"])).read_text(encoding="utf-8")
+    assert f"{{{{site.baseurl}}}}/postimg/{saved[0].name}" in post and "wxfrom" not in post
+    assert feeds.hits("/mmbiz_png/acct/Pic0001abcdefghij/640") == 1 and mp.hits == []

@@ -41,8 +41,12 @@ WIN_ID = "Qx7LmN2pRsT4uVwX9yZaBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcdEf"
 HOT_ID = "Hk9sLmQ2wE4rT6yU8iO0pA1sD3fG5hJ7kL9zX2cV4bN6mQ8wE0rT2yU4iO6pA8sDw"
 LOCAL_ID = "Rt5yU7iO9pA1sD3fG5hJ7kL9zX1cV3bN5mQ7wE9rT1yU3iO5pA7sD9fG1hJ3kLa"
 HOT_PATH = f"/mmbiz_jpg/AbCdEfGh12345678/{HOT_ID}/640"
-# The article the seed-shaped post links to (its only WeChat link, as in the seed).
+# The article the seed-shaped post's banner links to (its only WeChat link, as in the seed): another
+# article of the account, which cannot restore this post's images.
 BIZ, MID, SN = "MzA3NTk5OTg4OA==", "2650012345", "5f1e2d3c4b5a69788796a5b4c3d2e1f0"
+# The post's own article, which the post does not name (as in the seed): given with --source.
+OWN_MID, OWN_SN = "2650012399", "0123456789abcdef0123456789abcdef"
+OWN_URL = f"https://mp.weixin.qq.com/s?__biz={BIZ}&mid={OWN_MID}&idx=1&sn={OWN_SN}"
 PNG = {"Content-Type": "image/png"}
 JPEG = {"Content-Type": "image/jpeg"}
 
@@ -109,8 +113,17 @@ def test_dry_run_reports_and_changes_nothing(tmp_path: Path) -> None:
     assert post.read_bytes() == before
     assert sorted(p.name for p in (site / "postimg").iterdir()) == [f"{WIN_ID}.png", f"{LOCAL_ID}.jpeg"]
     assert not list(site.rglob("*.bak"))
-    assert f"{post}: would change (10 repairs)" in out
-    for name in ("heading-space", "profile-card", "relink-images", "clean-urls", "empty-bold"):
+    assert f"{post}: would change (16 repairs)" in out
+    for name in (
+        "heading-space",
+        "profile-card",
+        "relink-images",
+        "clean-urls",
+        "empty-bold",
+        "paragraphs",
+        "bold-flanking",
+        "table-pipes",
+    ):
         assert f" {name} " in out
     assert "images: 1 to fetch on --write" in out
     assert "-#社区反诈" in out and "+# 社区反诈" in out, "the diff"
@@ -121,10 +134,10 @@ def test_dry_run_reports_and_changes_nothing(tmp_path: Path) -> None:
 
 def test_dry_run_makes_no_request(tmp_path: Path, cdn: LoopbackServer, mp: FakeMp) -> None:
     site, _ = seed_site(tmp_path, with_windows_image=False)
-    code, out, _ = run(str(site), "--refetch", "--allow-private-addresses")
+    code, out, _ = run(str(site), "--refetch", "--source", OWN_URL, "--allow-private-addresses")
     assert code == ExitStatus.OK
     assert cdn.requests == [] and mp.hits == []
-    assert "note: --write would fetch https://mp.weixin.qq.com/s?__biz=" in out
+    assert f"note: --write would fetch {OWN_URL} to restore 1 missing image(s)" in out
 
 
 # -- --write ------------------------------------------------------------------------------
@@ -142,7 +155,7 @@ def test_write_repairs_the_seed_shaped_post_and_a_rerun_changes_nothing(
     assert (site / "postimg" / f"{HOT_ID}.jpeg").read_bytes() == fake_jpeg(1)
     backup = post.with_name(f".{post.name}.bak")
     assert backup.read_bytes() == original
-    assert f"{post}: changed (10 repairs)" in out and f"backup: {backup}" in out
+    assert f"{post}: changed (16 repairs)" in out and f"backup: {backup}" in out
     assert "images: 1 saved" in out
     assert not list(site.rglob("*.part")) and not list(site.rglob(".wx2post-*"))
     requests_made = len(cdn.requests)
@@ -202,34 +215,63 @@ SOURCE_BODY = (
 )
 
 
-def test_refetch_restores_a_missing_windows_path_image(
+def test_refetch_restores_a_missing_windows_path_image_from_the_posts_own_article(
     tmp_path: Path, cdn: LoopbackServer, mp: FakeMp
 ) -> None:
-    # The seed's only WeChat link is the one around the broken image; the fake serves it.
-    article = mp.add(1, biz=BIZ, mid=MID, idx="1", sn=SN, body=SOURCE_BODY)
+    banner = mp.add(1, biz=BIZ, mid=MID, idx="1", sn=SN, body="<p>另一篇文章。</p>")
+    own = mp.add(2, biz=BIZ, mid=OWN_MID, idx="1", sn=OWN_SN, body=SOURCE_BODY)
     cdn.route(f"/mmbiz_png/AbCdEfGh12345678/{WIN_ID}/640", lambda r: Reply(200, fake_png(3), PNG))
     site, post = seed_site(tmp_path, with_windows_image=False)
 
+    # The post names no source: the banner's link (its only WeChat link) is not taken for one.
     code, out, err = run(str(post), "--allow-private-addresses")
-    assert code == ExitStatus.PARTIAL, "without --refetch the image is reported missing"
-    assert "--refetch can restore it from https://mp.weixin.qq.com/s?__biz=" in out
+    assert code == ExitStatus.PARTIAL, "without a source the image is reported missing"
+    assert "the post does not say which article it reposts" in out and "--source URL" in out
+    assert MID not in out.split("warning:", 1)[1]
+    code, out, err = run(str(post), "--write", "--refetch", "--delay", "0", "--allow-private-addresses")
+    assert code == ExitStatus.PARTIAL and mp.hits == [], "never the first WeChat link of the body"
 
     code, out, err = run(
-        str(post), "--write", "--refetch", "--delay", "0", "--allow-private-addresses", "--json"
+        str(post),
+        "--write",
+        "--refetch",
+        "--source",
+        OWN_URL + "&chksm=1&scene=21#rd",
+        "--delay",
+        "0",
+        "--allow-private-addresses",
+        "--json",
     )
     assert code == ExitStatus.OK, out + err
     (record,) = records(out)
-    assert record["images_saved"] == 2 and record["images_failed"] == 0
-    assert record["url"] == article.long_url
+    assert record["images_saved"] == 1 and record["images_failed"] == 0
+    assert record["url"] == own.long_url
     assert {"rule": "refetch-images", "count": 1} in record["changes"]
     assert (site / "postimg" / f"{WIN_ID}.png").read_bytes() == fake_png(3)
     assert post.read_text(encoding="utf-8") == (SEED / "after.md").read_text(encoding="utf-8")
-    assert len(mp.requests_for(article)) == 1
+    assert len(mp.requests_for(own)) == 1 and mp.requests_for(banner) == []
     assert all(set(h.query) <= {"__biz", "mid", "idx", "sn"} for h in mp.hits), "no chksm/scene sent"
 
-    code, out, err = run(str(post), "--write", "--refetch", "--delay", "0", "--allow-private-addresses")
+    code, out, err = run(
+        str(post), "--write", "--refetch", "--source", OWN_URL, "--delay", "0", "--allow-private-addresses"
+    )
     assert code == ExitStatus.OK and f"{post}: unchanged" in out
-    assert len(mp.requests_for(article)) == 1, "nothing missing: nothing fetched"
+    assert len(mp.requests_for(own)) == 1, "nothing missing: nothing fetched"
+
+
+def test_source_names_one_article_for_one_post(tmp_path: Path) -> None:
+    site, post = seed_site(tmp_path, with_windows_image=False)
+    shutil.copyfile(post, post.with_name("2023-06-13-b.md"))
+    code, _, err = run(str(site), "--source", OWN_URL)
+    assert code == ExitStatus.USAGE and "--source names one article" in err
+    code, _, err = run(str(post), "--source", "https://example.com/a")
+    assert code == ExitStatus.USAGE and "not a WeChat article link" in err
+
+
+def with_source(post: Path, url: str = OWN_URL) -> None:
+    """The post's front matter names its own article (`source:`), as convert writes it."""
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("tags:\n", f"source: {url}\ntags:\n", 1), encoding="utf-8")
 
 
 POSITION_POST = """---
@@ -274,8 +316,9 @@ def test_refetch_matches_by_position_when_the_source_is_named(
 def test_refetch_of_a_deleted_article_reports_the_image(
     tmp_path: Path, cdn: LoopbackServer, mp: FakeMp
 ) -> None:
-    mp.add(1, biz=BIZ, mid=MID, idx="1", sn=SN, deleted=True)
+    mp.add(1, biz=BIZ, mid=OWN_MID, idx="1", sn=OWN_SN, deleted=True)
     site, post = seed_site(tmp_path, with_windows_image=False)
+    with_source(post)
     code, out, err = run(str(post), "--write", "--refetch", "--delay", "0", "--allow-private-addresses")
     assert code == ExitStatus.PARTIAL
     assert "could not refetch" in out and "names a missing file" in out
@@ -288,8 +331,9 @@ def test_verification_stops_refetching(
     with LoopbackServer() as server:
         mp = FakeMp(server, quick_limit=0)
         monkeypatch.setenv("WX2POST_MP_BASE_URL", mp.base)
-        mp.add(1, biz=BIZ, mid=MID, idx="1", sn=SN)
+        mp.add(1, biz=BIZ, mid=OWN_MID, idx="1", sn=OWN_SN)
         site, post = seed_site(tmp_path, with_windows_image=False)
+        with_source(post)
         second = post.with_name("2023-06-13-b.md")
         shutil.copyfile(post, second)
         code, out, err = run(str(site), "--write", "--refetch", "--delay", "0", "--allow-private-addresses")
@@ -412,11 +456,13 @@ def test_backup_is_not_published(tmp_path: Path) -> None:
 def test_repaired_seed_shaped_site_builds_with_every_image_resolving(
     tmp_path: Path, cdn: LoopbackServer, mp: FakeMp
 ) -> None:
-    mp.add(1, biz=BIZ, mid=MID, idx="1", sn=SN, body=SOURCE_BODY)
+    mp.add(1, biz=BIZ, mid=OWN_MID, idx="1", sn=OWN_SN, body=SOURCE_BODY)
     cdn.route(f"/mmbiz_png/AbCdEfGh12345678/{WIN_ID}/640", lambda r: Reply(200, fake_png(3), PNG))
     site, post = seed_site(tmp_path, with_windows_image=False)
     make_site(site)
-    code, out, err = run(str(site), "--write", "--refetch", "--delay", "0", "--allow-private-addresses")
+    code, out, err = run(
+        str(site), "--write", "--refetch", "--source", OWN_URL, "--delay", "0", "--allow-private-addresses"
+    )
     assert code == ExitStatus.OK, out + err
     dest = build(site)
     pages = list((dest / "2023" / "06" / "12").rglob("index.html"))

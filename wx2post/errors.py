@@ -17,6 +17,18 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+def batch_status(*, done: int, failed: int, partial: bool, verification: bool) -> ExitStatus:
+    """A batch's exit status (`convert` and `fix` alike): a verification stops everything (4);
+    nothing done and something failed (3); something failed or is incomplete (1); else 0."""
+    if verification:
+        return ExitStatus.VERIFICATION
+    if failed and not done:
+        return ExitStatus.FAILED
+    if failed or partial:
+        return ExitStatus.PARTIAL
+    return ExitStatus.OK
+
+
 class WxError(Exception):
     """Base class: a failure of one input, with a one-line reason."""
 

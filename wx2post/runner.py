@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .display import site_path
-from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError
+from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError, batch_status
 from .fetch import PageFetcher
 from .files import contained, write_file, write_unique
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
@@ -609,14 +609,12 @@ class Runner:
                 self.warn(redact(f"wx2post: warning: {written.path}: links to other posts not set: {reason}"))
 
     def status(self) -> ExitStatus:
-        converted = self.counts["converted"] + self.counts["unchanged"]
-        if self.stopped_by_verification:
-            return ExitStatus.VERIFICATION
-        if self.failures and not converted:
-            return ExitStatus.FAILED
-        if self.failures or self.partial:
-            return ExitStatus.PARTIAL
-        return ExitStatus.OK
+        return batch_status(
+            done=self.counts["converted"] + self.counts["unchanged"],
+            failed=len(self.failures),
+            partial=bool(self.partial),
+            verification=self.stopped_by_verification,
+        )
 
 
 def _ignore_sigint() -> None:

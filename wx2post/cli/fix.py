@@ -66,6 +66,14 @@ def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
     "paced by --delay, through --mp-base-url if set).",
 )
 @click.option(
+    "--source",
+    "source_url",
+    default=None,
+    metavar="URL",
+    help="The article the post reposts, when the post does not say (for --refetch and its hint; "
+    "one post only).",
+)
+@click.option(
     "--site",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
@@ -111,6 +119,7 @@ def fix(
     all_posts: bool,
     as_json: bool,
     refetch: bool,
+    source_url: str | None,
     site: Path | None,
     preset: str,
     image_mode: str,
@@ -133,6 +142,7 @@ def fix(
     from ..fetch import resolve_base_url
     from ..fix import Fixer, FixSettings, diff, find_posts, report, summary
     from ..images import ImageSettings, image_folder
+    from ..urls import article_id
 
     folder = image_dir.rstrip("/") or "postimg"
     images = ImageSettings(
@@ -143,6 +153,12 @@ def fix(
         max_size=parse_size(max_image_size),
         allow_private=allow_private_addresses,
     )
+    source = ""
+    if source_url is not None:
+        ident = article_id(source_url)
+        if ident is None or not ident.key:
+            raise click.BadParameter("not a WeChat article link", param_hint="--source")
+        source = ident.url
     try:
         image_folder(Path("."), folder)  # refuse a folder outside the site before any work
         if refetch:
@@ -154,6 +170,7 @@ def fix(
         backup=not no_backup,
         all_posts=all_posts,
         refetch=refetch,
+        source=source,
         site=site,
         images=images,
         template=get_preset(preset).template,
@@ -164,6 +181,8 @@ def fix(
             "wx2post: error: no posts (Markdown files) found in " + ", ".join(map(str, paths)), err=True
         )
         sys.exit(ExitStatus.FAILED)
+    if source and len(posts) > 1:
+        raise click.UsageError(f"--source names one article, but {len(posts)} posts were given")
     locks = lock_sites(posts, site, wait=not no_wait) if write else []
     fixer = Fixer(
         settings,

@@ -48,6 +48,8 @@ def heading_space(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
         at = inline.body(start)
         if not m or "#" in m.group(2) or _NOT_A_HEADING.match(m.group(2)) or not mask[at]:
             continue
+        if any(a.start < end < a.end for a in inline.atoms if a.kind != "newline"):
+            continue  # a link or code span runs on past the line: a heading would cut it
         level = len(m.group(1))
         edits.append((at, at + level, m.group(1) + " "))
     new, changes = apply_edits(text, edits, "heading-space")

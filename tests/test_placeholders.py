@@ -100,3 +100,17 @@ def test_a_real_saved_copy_is_still_used_offline(tmp_path: Path) -> None:
     assert code == 0, err  # no request: the network guard would fail it
     assert [p.read_bytes() for p in (site / "postimg").iterdir()] == [picture]
     assert "placeholder" not in err
+
+
+def test_images_on_every_wechat_asset_host_lose_the_cdn_decorations() -> None:
+    from wx2post.urls import clean_image_url
+
+    emoji = "https://res.wx.qq.com/mpres/htmledition/images/icon/emotion/smiley_0.png"
+    assert clean_image_url(emoji + "?tp=webp&wxfrom=5&wx_lazy=1#imgIndex=3") == emoji
+    assert clean_image_url("//res.wx.qq.com/x.png?wx_fmt=png&tp=webp#imgIndex=0") == (
+        "https://res.wx.qq.com/x.png?wx_fmt=png"
+    )
+    cdn = "https://mmbiz.qpic.cn/mmbiz_png/a/b/640?wx_fmt=png"
+    assert clean_image_url(cdn + "&tp=webp&wxfrom=5&wx_lazy=1#imgIndex=2") == cdn
+    other = "https://example.com/a.png?tp=1#imgIndex=2"
+    assert clean_image_url(other) == other  # the author's own image stays as written

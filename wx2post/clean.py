@@ -192,7 +192,14 @@ def formulas_to_text(body: HtmlElement) -> None:
     """Formulas are SVG images with the LaTeX in `data-formula`: keep the LaTeX."""
     for el in list(body.xpath(".//*[@data-formula]")):
         latex = (el.get("data-formula") or "").strip()
-        display = el.get("data-formula-type", "") == "block-equation" or _is_alone(el)
+        # mdnice and similar editors: `<section data-formula>` (class block-equation) is a
+        # display formula, `<span data-formula>` holding an SVG embed an inline one.
+        display = (
+            el.get("data-formula-type", "") == "block-equation"
+            or el.tag in ("section", "div", "p")
+            or "block-equation" in el.get("class", "")
+            or _is_alone(el)
+        )
         span = etree.Element("span", {"data-wx2post-formula": "block" if display else "inline"})
         span.text = latex
         _replace(el, span)

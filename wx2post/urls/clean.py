@@ -97,12 +97,24 @@ def clean_url(url: str) -> str:
     return "" if cleaned is None else cleaned
 
 
+# Hosts of WeChat's own pictures besides the image CDN (whose hosts are_image_host knows).
+WECHAT_ASSET_HOSTS = frozenset({"res.wx.qq.com"})
+
+
 def clean_image_url(url: str) -> str:
     """An image URL without lazy-loader and tracking decorations (keeps `wx_fmt`).
 
     "" when a credential cannot be removed (the image is then not requested or written).
     """
-    return clean_url(with_scheme(url.strip()) if url.lstrip().startswith("//") else url)
+    cleaned = clean_url(with_scheme(url.strip()) if url.lstrip().startswith("//") else url)
+    parts = split_url(cleaned)
+    if parts.host not in WECHAT_ASSET_HOSTS and not is_image_host(parts.host):
+        return cleaned
+    # WeChat's other asset hosts (res.wx.qq.com emoji and stickers) carry the image
+    # CDN's decorations too, and the page's `#imgIndex=N`.
+    fragment = None if (parts.fragment or "").startswith("imgIndex") else parts.fragment
+    image = Parts("https:", parts.authority, parts.path, parts.query, fragment)
+    return _drop(image, lambda seg: is_tracking(seg) or param_name(seg) in IMAGE_NOISE_PARAMS)
 
 
 def _clean(decoded: str, absolute: Parts) -> str:

@@ -103,6 +103,26 @@ def test_workers_get_work_before_the_first_page_is_finished(
     assert len(spy.of("chunk")) == len(files) // runner_module.CHUNK_PAGES
 
 
+def test_the_last_partial_chunk_goes_out_when_the_input_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(monkeypatch)
+    reported: list[int] = []
+    real_record = runner_module.Runner._record
+
+    def record(self: runner_module.Runner, result: runner_module.Result) -> None:
+        reported.append(len(spy.of("chunk")))
+        real_record(self, result)
+
+    monkeypatch.setattr(runner_module.Runner, "_record", record)
+    pages(tmp_path / "pages", 5)
+    code, records, err = convert(str(tmp_path / "pages"), "-o", str(tmp_path / "site"), "--jobs", "2")
+    assert code == ExitStatus.OK, err
+    assert len(records) == 5
+    assert [len(chunk) for chunk in spy.of("chunk")] == [2, 2, 1]
+    assert reported[0] == 3  # every chunk, the odd page's too, handed out before the first post
+
+
 def test_one_page_is_drafted_here_without_starting_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

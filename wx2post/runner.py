@@ -302,6 +302,8 @@ class Runner:
             window.append(self._plan(source))
             while len(window) > ahead:
                 yield from self._resolve(window.popleft())
+        if self._open_chunk is not None and self._files_planned > 1:
+            self._submit(self._open_chunk)  # the input ended: the last pages need not wait their turn
         while window:
             yield from self._resolve(window.popleft())
 

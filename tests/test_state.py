@@ -5,6 +5,7 @@ out of the site, and a property test over arbitrary JSON."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -304,3 +305,45 @@ def test_any_json_state_opens_and_yields_only_valid_entries(value: object) -> No
             state.close()
         parse_state((site / ".wx2post" / "posts.json").read_text(encoding="utf-8"))  # valid now
         assert sorted(p.name for p in Path(tmp).iterdir()) == ["site"]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigkill_of_the_parent_leaves_no_worker_behind(tmp_path: Path) -> None:
+    if not Path("/proc/self/stat").exists():
+        if os.environ.get("CI"):
+            pytest.fail("/proc is needed to see the worker processes")
+        pytest.skip("no /proc here")
+    pages = make_pages(tmp_path / "pages", range(1, 201))
+    site = tmp_path / "site"
+    proc = cli("convert", str(pages), "-o", str(site), "--jobs", "2")
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and not (len(workers) >= 2 and on_disk(site)):
+        workers |= _children(proc.pid)
+        time.sleep(0.01)
+    assert len(workers) >= 2, "the run started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "orphaned workers outlived their killed parent"

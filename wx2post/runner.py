@@ -15,6 +15,7 @@ import dataclasses
 import os
 import re
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -249,7 +250,9 @@ class Runner:
         if chunk is self._open_chunk:
             self._open_chunk = None
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_start_worker, initargs=(os.getpid(),)
+            )
         chunk.future = self._pool.submit(_draft_chunk, chunk.sources)
 
     def _draft(self, item: _Pending) -> Draft:
@@ -619,9 +622,28 @@ class Runner:
         )
 
 
-def _ignore_sigint() -> None:
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _start_worker(parent: int) -> None:
     # Ctrl-C is for the parent, which stops the run cleanly; workers only draft.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A parent killed outright (SIGKILL, the OOM killer) cannot stop its pool, and its
+    workers would live on as orphans: on Linux the kernel sends them SIGTERM instead."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
 
 
 def _duplicate(source: str) -> Result:

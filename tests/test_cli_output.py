@@ -130,3 +130,34 @@ def test_dates_are_whole_seconds(tmp_path: Path) -> None:
     assert row["date"] == "2023-11-15T06:13:20+08:00"
     post = next((tmp_path / "site/_posts").iterdir()).read_text(encoding="utf-8")
     assert re.search(r"^date: 2023-11-15 06:13:20 \+0800$", post, re.M)
+
+
+FIELDS = ("title", "date", "url", "images_saved", "images_failed")
+
+
+@pytest.mark.parametrize("preset", ["hux", "jekyll", "hugo", "hexo"])
+def test_json_rows_of_unchanged_and_skipped_inputs_say_what_the_post_holds(
+    tmp_path: Path, preset: str
+) -> None:
+    """A re-run's `unchanged` rows and a duplicate's `skipped` row carry the same title,
+    date, link and image counts as the row that converted the article."""
+    from .pages import save_complete
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    save_complete(folder, 3)  # one image, saved from the page's own copy (no network)
+    (folder / "t.html").write_text(article_html(4, title="A <b> & 标题 {{ x }}"), encoding="utf-8")
+    (folder / "z-copy.html").write_text((folder / "t.html").read_text(encoding="utf-8"), encoding="utf-8")
+    first = run("convert", "in", "-o", "site", "--preset", preset, "--json", "-j", "1", cwd=tmp_path)
+    rows = {r["source"]: r for r in map(json.loads, first.stdout.splitlines())}
+    converted = {r["url"]: r for r in rows.values() if r["status"] == "converted"}
+    assert len(converted) == 2 and any(r["images_saved"] == 1 for r in converted.values())
+    (skipped,) = [r for r in rows.values() if r["status"] == "skipped"]
+    assert {f: skipped[f] for f in FIELDS} == {f: converted[skipped["url"]][f] for f in FIELDS}
+    assert skipped["post"] == converted[skipped["url"]]["post"]
+    again = run("convert", "in", "-o", "site", "--preset", preset, "--json", "-j", "1", cwd=tmp_path)
+    for row in map(json.loads, again.stdout.splitlines()):
+        if row["status"] == "skipped":
+            continue
+        assert row["status"] == "unchanged", row
+        assert {f: row[f] for f in FIELDS} == {f: converted[row["url"]][f] for f in FIELDS}

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clean import clean_body
 from .errors import InputError, SavedVerificationPage, VerificationRequired
@@ -22,8 +23,10 @@ from .render import render_markdown
 from .safety import image_reference, scrub_metadata
 from .sources import PageSource, read_page
 from .sources.containers import is_container, members, read_member, split_member
-from .store import ImageStore
 from .urls import clean_article_url
+
+if TYPE_CHECKING:  # the store brings the HTTP stack: imported by the runner when images are saved
+    from .store import ImageStore
 
 
 @dataclass

@@ -23,26 +23,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .display import site_path
 from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError, batch_status
-from .fetch import PageFetcher
 from .files import contained, write_file, write_unique
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
-from .http import HttpClient
 from .images import ImageSettings
 from .inputs import is_link
 from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post
 from .post import distinct_relpath, link_allowed, post_relpath_for
+from .postfacts import post_facts
 from .presets import image_location
 from .sameness import KnownArticles
 from .slug import article_slug_id
 from .sources.feeds import MAX_FEED_BYTES
 from .state import BACKUP_DIR, SiteState, Written
-from .store import ImageStore
 from .urls import album_url, article_id, clean_url, is_wechat_host, redact, with_scheme
+
+if TYPE_CHECKING:  # the HTTP stack (requests) is imported only by a run that fetches or saves images
+    from .fetch import PageFetcher
+    from .http import HttpClient
+    from .store import ImageStore
 
 
 @dataclass
@@ -203,6 +207,8 @@ class Runner:
         """The run's one HTTP client: pages and images share its connections, its
         environment (proxies, CA) and its knowledge of which hosts are down."""
         if self._http is None:
+            from .http import HttpClient
+
             self._http = HttpClient(pool_size=self.image_settings.jobs)
         return self._http
 
@@ -217,12 +223,16 @@ class Runner:
             if store is not None:
                 store.close()
             settings = dataclasses.replace(self.image_settings, folder=folder, prefix=prefix)
+            from .store import ImageStore
+
             self._store = store = ImageStore(self.site, settings, self.http)
         return store
 
     @property
     def fetcher(self) -> PageFetcher:
         if self._fetcher is None:
+            from .fetch import PageFetcher
+
             f = self.fetch_settings
             self._fetcher = PageFetcher(
                 base_url=f.base_url,
@@ -318,7 +328,7 @@ class Runner:
             return _Pending(source, feed=True)
         key = _file_key(path)
         if key and not self.force and not self.to_stdout and (written := self.state.up_to_date(key)):
-            return _Pending(source, key, ready=self._unchanged(source, written.path))
+            return _Pending(source, key, ready=self._unchanged(source, written))
         chunk, index = self._queue(source)
         return _Pending(source, key, chunk=chunk, index=index)
 
@@ -356,11 +366,11 @@ class Runner:
     def _link(self, link: str) -> Result:
         clean = clean_url(link)
         if self.state.identity_of(clean) in self._done or _keys(clean) & self._done_keys:
-            return _duplicate(clean)  # converted already in this run: no request
+            return self._skipped(clean, self._known(clean))  # converted already in this run: no request
         if not self.force and not self.to_stdout and (written := self.state.up_to_date(clean)):
-            return self._unchanged(clean, written.path)  # no request at all
+            return self._unchanged(clean, written)  # no request at all
         if self._fetcher is not None and self._fetcher.seen(link):
-            return _duplicate(clean)
+            return self._skipped(clean, self._known(clean))
         return self._guarded(clean, lambda: draft_page(self.fetcher.fetch_article(link)), clean)
 
     # -- feeds ---------------------------------------------------------------------------
@@ -397,7 +407,7 @@ class Runner:
         if entry.error is not None:
             return self._failed(Result(source=entry.source, status="failed"), entry.error)
         if not self.force and not self.to_stdout and (written := self._known(entry.key)):
-            return self._unchanged(entry.source, written.path)  # an old item: no request at all
+            return self._unchanged(entry.source, written)  # an old item: no request at all
         if entry.article is not None:
             article, html = entry.article, entry.html
             return self._guarded(entry.source, lambda: draft_fragment(article, html), entry.key)
@@ -416,11 +426,34 @@ class Runner:
     def _get_feed(self, url: str) -> bytes:
         return self.fetcher.fetch_document(url, max_bytes=MAX_FEED_BYTES)
 
-    def _unchanged(self, source: str, relpath: str) -> Result:
-        path = site_path(self.site, relpath)
+    def _unchanged(self, source: str, written: Written) -> Result:
+        path = site_path(self.site, written.path)
         if not self.to_stdout:
             self.emit(path)
-        return Result(source=source, status="unchanged", post=path)
+        result = Result(source=source, status="unchanged", post=path)
+        self._describe(result, written)
+        return result
+
+    def _skipped(self, source: str, written: Written | None) -> Result:
+        """A second input naming an article of this run: the row of its post."""
+        result = _duplicate(source)
+        if written is not None:
+            result.post = site_path(self.site, written.path)
+            self._describe(result, written)
+        return result
+
+    def _describe(self, result: Result, written: Written) -> None:
+        """Title, date, link and image counts of a post not converted again, from the post
+        the state vouches for (its hash is the one recorded)."""
+        try:
+            text = contained(self.site, written.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, WxError):
+            return
+        facts = post_facts(text, complete=written.complete, entities=self.options.preset in ("hux", "jekyll"))
+        result.title = result.title or facts.title
+        result.date = result.date or facts.date
+        result.url = result.url or facts.url
+        result.images_saved, result.images_failed = facts.images_saved, facts.images_failed
 
     def _guarded(self, source: str, make_draft: Callable[[], Draft], input_key: str) -> Result:
         """Convert one article; every failure becomes a reported Result."""
@@ -492,6 +525,9 @@ class Runner:
         result.date = article.published.isoformat(timespec="seconds") if article.published else ""
         if identity in self._done:
             result.status, result.reason = "skipped", _duplicate(identity).reason
+            if (written := self.state.get(identity)) is not None:
+                result.post = site_path(self.site, written.path)
+                self._describe(result, written)
             return
         self._done.add(identity)
         self._done_keys |= _keys(identity)

@@ -31,11 +31,6 @@ import click
 from ..errors import ExitStatus, UnsafePath, WxError
 from ..presets import PRESETS, get_preset
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 CONFIG_NAME = "wx2post.toml"
 ENV_PREFIX = "WX2POST"
 FRONT_MATTER = "front_matter"
@@ -148,6 +143,10 @@ def load_config(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if sys.version_info >= (3, 11):  # imported here: most runs have no config file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -317,3 +317,8 @@ def test_an_article_id_that_is_no_name_is_hashed() -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", slug)  # was the mid itself, `<div>` and all
     relpath = distinct_relpath("_posts/2022-05-03-标题.md", "hux", slug)
     assert relpath == f"_posts/2022-05-03-标题-{slug}.md"
+
+
+def test_a_charset_name_holding_nul_is_no_charset() -> None:
+    text, warning = decode_text("<meta charset='ut\x00f-8'><p>正文</p>".encode())
+    assert "正文" in text and warning == ""  # was ValueError: embedded null character

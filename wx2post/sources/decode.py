@@ -57,7 +57,7 @@ def page_encoding(raw: bytes, declared: str = "") -> str:
 def _codec(label: str) -> str:
     try:
         return codecs.lookup(sniff.widen_encoding(label.strip().strip("\"'").lower())).name
-    except LookupError:
+    except (LookupError, ValueError):  # an unknown name, or one holding NUL
         return ""
 
 

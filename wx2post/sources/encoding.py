@@ -53,7 +53,7 @@ def declared_encoding(raw: bytes) -> str | None:
     name = match.group(1).decode("ascii", "replace").strip().lower()
     try:
         return codecs.lookup(widen_encoding(name)).name
-    except LookupError:
+    except (LookupError, ValueError):  # an unknown name, or one holding NUL
         return None
 
 

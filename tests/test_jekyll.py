@@ -141,3 +141,27 @@ def test_links_between_converted_posts_resolve(tmp_path: Path) -> None:
     first = next(p for p in pages if "第1篇文章" in p)
     assert re.search(r'<a href="/blog/2022/05/03/[^"]+/">第二篇</a>', first), first
     assert_resolves(dest, first, "/blog")
+
+
+def test_a_pipe_in_article_text_stays_text_not_a_table(tmp_path: Path) -> None:
+    """kramdown reads a line holding `|` as a table row: `来源|某中心` became a table."""
+    site = make_site(tmp_path / "site")
+    with (site / "_config.yml").open("a", encoding="utf-8") as config:
+        config.write("kramdown:\n  input: GFM\n  hard_wrap: true\n")  # as the Hux theme reads posts
+    page = tmp_path / "pipes.html"
+    page.write_text(
+        "<html><head><script>var msg_title = '竖线'.html(false); var ct = \"1651543920\";"
+        "</script></head><body><div id='js_content' class='rich_media_content'>"
+        "<p>来源|示例中心</p><p>a | b | c</p><p>| 开头的一行</p>"
+        "<table><tr><td>甲|乙</td><td><code>x|y</code></td></tr><tr><td>1</td><td>2</td></tr></table>"
+        "</div></body></html>",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["convert", str(page), "-o", str(site)])
+    assert result.exit_code == 0, result.stderr
+    html = next((build(site) / "2022").rglob("index.html")).read_text(encoding="utf-8")
+    article = html[html.index("<article>") : html.index("</article>")]
+    assert "<p>来源|示例中心</p>" in article and "<p>a | b | c</p>" in article
+    assert "<p>| 开头的一行</p>" in article
+    assert article.count("<table>") == 1 and article.count("<td") + article.count("<th>") == 4
+    assert "甲|乙" in article  # (a pipe in a code span in a cell: kramdown prints `x\|y`, GFM `x|y`)

@@ -68,6 +68,10 @@ def escape_plain(text: str, label: bool = False) -> str:
         text = _TAG_OPEN.sub("&lt;", text)
     if "{:" in text:
         text = _KRAMDOWN_OPEN.sub(r"\\{", text)
+    if "|" in text:
+        # kramdown reads a line holding a pipe as a table row (`来源|某中心` becomes a
+        # one-cell table); `\|` prints `|` in every reader.
+        text = text.replace("|", "\\|")
     return text.replace("$$", "\\$\\$")
 
 

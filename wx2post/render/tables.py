@@ -4,6 +4,7 @@ cells' blocks when the table only lays out the page (one column)."""
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 from lxml.html import HtmlElement
@@ -41,10 +42,15 @@ def table_markdown(walker: Walker, el: HtmlElement) -> str:
     return "\n".join(lines)
 
 
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+
+
 def cell_markdown(walker: Walker, td: HtmlElement) -> str:
     blocks = walker.sub(td, Style())
     text = "<br>".join(b.replace("  \n", "\n").replace("\n", "<br>") for b in blocks)
-    return text.replace("|", "\\|").strip()
+    # Text already has its pipes escaped (escape.escape_plain); a pipe in a code span
+    # does not, and would end the cell.
+    return _UNESCAPED_PIPE.sub(r"\1\\|", text).strip()
 
 
 def is_layout_table(rows: list[HtmlElement]) -> bool:

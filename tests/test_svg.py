@@ -114,8 +114,8 @@ def test_svg_variants_served_by_a_loopback_server(tmp_path: Path) -> None:
     for path in stored:
         assert svg_problem(path.read_bytes()) is None
     post = (site / record["post"]).read_text(encoding="utf-8")
-    for name in ACTIVE:  # refused: the post keeps the clean remote URL, a warning names it
+    for name in ACTIVE:  # refused: the post keeps the clean remote URL, the record names it and why
         assert f"]({base}/{name}.svg)" in post
-        assert any(f"/{name}.svg" in w for w in record["warnings"]), name
+        assert any(f["url"] == f"{base}/{name}.svg" and f["reason"] for f in record["failed_images"]), name
     for name in INERT:
         assert f"/{name}.svg)" not in post

@@ -32,6 +32,7 @@ Resolver = Callable[[str, int], list[str]]
 AddressCheck = Callable[[IPAddress], bool]
 
 LOOKUP_REUSE = 2.0  # seconds a host's addresses are reused by the checks of later requests
+UNKNOWN_HOST_REUSE = 300.0  # "no such host" holds for the run (the breaker's cooldown); a hiccup does not
 
 
 class HttpError(Exception):
@@ -106,10 +107,7 @@ class HostResolver:
             host_lock = self._host_locks.setdefault(host, threading.Lock())
         with host_lock:
             known = self._answers.get((host, port))
-            # A failure answers the requests that waited for it; an address list serves a little longer.
-            fresh = known is not None and (
-                known[0] >= asked or (not isinstance(known[1], HttpError) and asked - known[0] < LOOKUP_REUSE)
-            )
+            fresh = known is not None and (known[0] >= asked or asked - known[0] < _reuse(known[1]))
             if known is None or not fresh:
                 answer = self._ask(host, port)
                 known = (self._clock(), answer)
@@ -126,6 +124,13 @@ class HostResolver:
             # "No such host" will not change by retrying; a DNS hiccup (EAI_AGAIN) may.
             unknown = isinstance(error, socket.gaierror) and error.errno == socket.EAI_NONAME
             return HttpError(f"cannot resolve host {host}", transient=not unknown, host_down=True)
+
+
+def _reuse(answer: list[IPAddress] | HttpError) -> float:
+    """How long a lookup's answer serves later requests (a failure always serves those that waited)."""
+    if isinstance(answer, HttpError):
+        return 0.0 if answer.transient else UNKNOWN_HOST_REUSE
+    return LOOKUP_REUSE
 
 
 def peer_address(response: requests.Response) -> IPAddress | None:

@@ -8,6 +8,7 @@ finish_post: images (ImageStore: export copies, the image folder, the network),
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -138,9 +139,20 @@ def finish_post(
     if relpath:
         post.relpath = relpath
     warnings = list(draft.warnings)
-    for outcome in outcomes:
-        if outcome.source == "failed":
-            warnings.append(f"image not saved ({outcome.error}): kept {outcome.reference}")
-        elif outcome.note:
-            warnings.append(outcome.note)
+    failed = [o for o in outcomes if o.source == "failed"]
+    if failed:
+        warnings.append(images_not_saved(failed))
+    warnings += [o.note for o in outcomes if o.source != "failed" and o.note]
     return Conversion(post=post, images=outcomes, warnings=warnings)
+
+
+def images_not_saved(failed: list[ImageOutcome]) -> str:
+    """One line for all of an article's images that could not be saved: how many, and why
+    (the commonest reason first). Each image and its reason are in the Result (`-v`, `--json`)."""
+    reasons = Counter(o.error or "no reason given" for o in failed)
+    noun = "image" if len(failed) == 1 else "images"
+    if len(reasons) == 1:
+        why = next(iter(reasons))
+    else:
+        why = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common())
+    return f"{len(failed)} {noun} not saved: {why}"

@@ -16,7 +16,7 @@ import os
 import re
 import signal
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +30,7 @@ from .display import site_path
 from .errors import ExitStatus, PostExists, VerificationRequired, WriteFailed, WxError, batch_status
 from .files import contained, write_file, write_unique
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
-from .images import ImageSettings
+from .images import ImageSettings, is_web_url
 from .inputs import is_link
 from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post
@@ -75,6 +75,7 @@ class Result:
     images_saved: int = 0
     images_failed: int = 0
     warnings: list[str] = field(default_factory=list)
+    failed_images: list[dict[str, str]] = field(default_factory=list)  # {"url", "reason"} per image
 
 
 Say = Callable[[str], None]
@@ -168,6 +169,8 @@ class Runner:
         self.state = SiteState(site, writable=not (to_stdout or dry_run), wait=wait, say=warn)
         self._store: ImageStore | None = None
         self._http: HttpClient | None = None
+        self._downloads = {"fetched": 0, "failed": 0}  # images from the network in this run
+        self._download_reasons: Counter[str] = Counter()
         self._fetcher: PageFetcher | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._files_planned = 0
@@ -291,6 +294,7 @@ class Runner:
                     self.stopped_by_verification = True
                     break  # every further request only extends WeChat's block
             self._link_posts_written()
+            self._hint_if_offline()
         finally:
             self.close()
         return self.status()
@@ -625,7 +629,21 @@ class Runner:
     def _count_images(self, conversion: Conversion, result: Result) -> None:
         result.images_saved = sum(1 for o in conversion.images if o.path is not None)
         result.images_failed = len(conversion.failed_images)
+        result.failed_images = [{"url": o.reference, "reason": o.error} for o in conversion.failed_images]
         result.warnings.extend(conversion.warnings)
+        self._downloads["fetched"] += sum(1 for o in conversion.images if o.source == "network")
+        self._downloads["failed"] += sum(1 for o in conversion.failed_images if is_web_url(o.reference))
+        self._download_reasons.update(o.error for o in conversion.failed_images if is_web_url(o.reference))
+
+    def _hint_if_offline(self) -> None:
+        """Nothing came from the network although images were wanted: say what to do, once."""
+        if self._downloads["failed"] and not self._downloads["fetched"]:
+            (reason, _), *_ = self._download_reasons.most_common(1)
+            self.warn(
+                f"wx2post: warning: no image could be downloaded in this run ({reason}); check the "
+                "network or the proxy (HTTPS_PROXY, REQUESTS_CA_BUNDLE), or keep the images' remote "
+                "URLs with --images remote"
+            )
 
     # -- links between converted articles -----------------------------------------------
 

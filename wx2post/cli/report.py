@@ -31,6 +31,7 @@ def result_json(result: Result) -> str:
     record = dataclasses.asdict(result)
     record["warnings"] = [redact(w) for w in result.warnings]
     record["reason"] = redact(result.reason)
+    record["failed_images"] = [{k: redact(v) for k, v in image.items()} for image in result.failed_images]
     return json.dumps(record, ensure_ascii=False, sort_keys=False)
 
 
@@ -74,6 +75,8 @@ class Reporter:
                 f" ({result.images_saved} images saved, {result.images_failed} failed)" if result.post else ""
             )
             print(shown(f"wx2post: {result.status}: {result.source}{detail}"), file=self.err)
+            for image in result.failed_images:  # the detail behind the one-line summary
+                print(shown(f"wx2post: image not saved: {image['url']}: {image['reason']}"), file=self.err)
         if self.progress:
             self._progress(result)
 

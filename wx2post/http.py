@@ -7,7 +7,7 @@ Everything a request needs to be safe and polite is decided here once:
 - the environment's proxies (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) and CA
   bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR) for every
   request, read once per host (requests would rescan os.environ on every request);
-- connect and read timeouts, plus a deadline per attempt (`netguard`), so a server
+- connect and read timeouts, plus a deadline per attempt (`deadline.py`), so a server
   that trickles one byte at a time cannot hold a run;
 - redirects followed hop by hop, each hop checked (scheme, address) or vetted by
   the caller; bodies streamed to a sink with a size cap;
@@ -35,18 +35,17 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from .deadline import WatchedAdapter, watch
 from .netguard import (
     AddressCheck,
     Breaker,
     HostResolver,
     HttpError,
     Resolver,
-    WatchedAdapter,
     default_resolver,
     describe_exception,
     is_public,
     peer_address,
-    watch,
 )
 from .urls import redact
 
@@ -155,7 +154,6 @@ class HttpClient:
         self._lock = threading.Lock()
         self._paused_until: dict[str, float] = {}  # host -> clock() when a 429/503 pause ends
         self._env: dict[str, tuple[dict[str, str], bool | str]] = {}
-        self.succeeded = 0  # requests that got their body (for the run's offline hint)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -224,8 +222,6 @@ class HttpClient:
                     raise
                 self._sleep_before_retry(url, attempt, error, limits)
             else:
-                with self._lock:
-                    self.succeeded += 1
                 return body
         raise AssertionError("unreachable")
 

@@ -1,31 +1,25 @@
-"""The guards of the HTTP client (`http.py`): addresses, the per-host breaker, the deadline.
+"""The guards of the HTTP client (`http.py`): addresses, the per-host breaker, the wording.
 
 - Addresses: a host's addresses are checked before connecting (and the peer after,
   against DNS rebinding); lookups of one host are made one at a time and shared, so
   eight workers waiting on a dead resolver wait once, not eight times.
 - Breaker: a host that cannot be resolved or reached is not asked again for
   `cooldown` seconds (any success to it closes the breaker at once).
-- Deadline: read timeouts bound each silence, not the whole answer; a watchdog
-  shuts the socket of an attempt that outlives its deadline, which ends any read
-  blocked on it. The socket is found through the connection pool (`_make_request`
-  runs in the requesting thread), so the headers are covered as well as the body.
+- Wording: one credential-free line for every way a request fails.
+(The deadline per attempt is `deadline.py`.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -175,111 +169,6 @@ class Breaker:
         except HttpError:
             return True
         return False
-
-
-# -- the deadline -------------------------------------------------------------------------
-
-_current = threading.local()
-
-
-class Deadline:
-    """One attempt's deadline: when it passes, the sockets it used are shut."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.fired = False
-        self._lock = threading.Lock()
-        self._connections: list[Any] = []
-        self._done = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def add(self, connection: Any) -> None:
-        with self._lock:
-            self._connections.append(connection)
-            fired = self.fired
-        if fired:
-            _shut(connection)
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.fired = True
-            connections = list(self._connections)
-        for connection in connections:
-            _shut(connection)
-
-    def check(self, host: str) -> None:
-        """Raise if the deadline passed: whatever was read meanwhile was cut short."""
-        if self.fired:
-            raise self.explain(HttpError("deadline"), host)
-
-    def explain(self, error: HttpError, host: str) -> HttpError:
-        """The error to report: a read cut short by the deadline says so."""
-        error.host = error.host or host
-        if not self.fired:
-            return error
-        late = HttpError(f"{host} did not send its answer within {self.seconds:g} s")
-        late.host = host
-        return late
-
-
-@contextlib.contextmanager
-def watch(seconds: float) -> Iterator[Deadline]:
-    deadline = Deadline(seconds)
-    outer = getattr(_current, "deadline", None)
-    _current.deadline = deadline
-    deadline._timer.start()
-    try:
-        yield deadline
-    finally:
-        with deadline._lock:
-            deadline._done = True
-        deadline._timer.cancel()
-        _current.deadline = outer
-
-
-def _shut(connection: Any) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return  # still connecting: the connect timeout bounds that
-    with contextlib.suppress(OSError):
-        # The plain socket's shutdown, also for TLS: it ends a blocked read in another
-        # thread without touching the TLS state that thread is using.
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _Watched:
-    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.add(conn)
-        return super()._make_request(conn, *args, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTP(_Watched, HTTPConnectionPool):
-    pass
-
-
-class _WatchedHTTPS(_Watched, HTTPSConnectionPool):
-    pass
-
-
-_POOLS = {"http": _WatchedHTTP, "https": _WatchedHTTPS}
-
-
-class WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connection pools that report their connections to the deadline."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = _POOLS
-        return manager
 
 
 # -- one wording for failures ---------------------------------------------------------------

@@ -41,6 +41,7 @@ from .images import (
 )
 from .models import ImageRef
 from .netguard import AddressCheck, Resolver, default_resolver, is_public
+from .parts import claim, remove_orphans
 from .sources import PageSource
 from .urls import clean_image_url, redact
 
@@ -205,6 +206,8 @@ class ImageStore:
         """An already stored `<stem>.<ext>` (a regular, non-empty file)."""
         with self._lock:
             if self._stored is None:
+                # Once per folder and run: part files a killed run left behind go first.
+                remove_orphans(self.folder)
                 self._stored = _scan(self.folder)
             name = self._stored.get(stem)
         if name is None:
@@ -234,19 +237,25 @@ class ImageStore:
         """Write through `<stem>.<random>.part`, rename to `<stem>.<ext>`: (path, written).
 
         `write` fills the part file and returns the extension (raising if the bytes
-        are not an image). An existing `<stem>.*` wins; the part file never survives.
+        are not an image). An existing `<stem>.*` wins; the part file never survives
+        this process, and is locked while written so that another run's clean-up of
+        orphans (`parts.remove_orphans`) leaves it alone.
         """
-        # files.stage: the folder checked inside the site as opened, the umask's mode, no clobbering.
-        with stage(self.site, self.folder, prefix=f"{stem}.", suffix=".part") as part:
-            ext = write(part.file)
-            with self._stem_lock(stem):
-                if existing := self._cached(stem):
-                    return existing, False
-                final = part.commit(file_name(stem, ext), replace=False)
-                with self._lock:
-                    if self._stored is not None:
-                        self._stored[stem] = final.name
-                return final, True
+        for _ in range(3):
+            # files.stage: the folder checked inside the site as opened, the umask's mode, no clobbering.
+            with stage(self.site, self.folder, prefix=f"{stem}.", suffix=".part") as part:
+                if not claim(part.path, part.file):
+                    continue  # another run's clean-up took it before our lock: start afresh
+                ext = write(part.file)
+                with self._stem_lock(stem):
+                    if existing := self._cached(stem):
+                        return existing, False
+                    final = part.commit(file_name(stem, ext), replace=False)
+                    with self._lock:
+                        if self._stored is not None:
+                            self._stored[stem] = final.name
+                    return final, True
+        raise OSError("the download's part file kept disappearing (another run cleaning the folder?)")
 
     def _stem_lock(self, stem: str) -> threading.Lock:
         with self._lock:

@@ -218,6 +218,34 @@ def test_deleted_page(mp: FakeMp, fake_time: FakeTime, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # failure pages are not saved as articles
 
 
+def test_an_article_quoting_a_failure_phrase_is_still_the_article(mp: FakeMp, fake_time: FakeTime) -> None:
+    a = mp.add(1, body="<p>有读者问：为什么有的文章显示“该内容已被发布者删除”，或者“环境异常”？</p>")
+    with make(mp, fake_time) as fetcher:
+        page = fetcher.fetch_article(a.short_url)
+    assert page.html == a.page().decode()
+
+
+def test_a_fetched_article_is_parsed_once(
+    mp: FakeMp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fetcher judges a page with failures.py alone; only the conversion parses it."""
+    from click.testing import CliRunner
+
+    from wx2post import parse
+    from wx2post.cli import main
+
+    parsed: list[str] = []
+    real = parse.parse_text
+    monkeypatch.setattr(
+        parse, "parse_text", lambda page, origin="": parsed.append(origin) or real(page, origin)
+    )
+    monkeypatch.setenv("WX2POST_MP_BASE_URL", mp.base)
+    a = mp.add(1)
+    result = CliRunner().invoke(main, ["convert", a.short_url, "-o", str(tmp_path), "--delay", "0"])
+    assert result.exit_code == 0, result.stderr
+    assert parsed == [a.short_url]
+
+
 def test_unknown_article_is_a_named_failure(mp: FakeMp, fake_time: FakeTime) -> None:
     with make(mp, fake_time) as fetcher:
         with pytest.raises(FailurePage) as err:

@@ -247,6 +247,7 @@ def collect_images(body: HtmlElement, warnings: list[str] | None = None) -> list
     copy (a warning says the real image is fetched instead).
     """
     images: list[ImageRef] = []
+    stubs: list[tuple[int, str]] = []  # (image number, what the placeholder is)
     for img in list(body.iter("img")):
         data_src = (img.get("data-src") or img.get("data-original") or "").strip()
         src = (img.get("src") or "").strip()
@@ -254,14 +255,25 @@ def collect_images(body: HtmlElement, warnings: list[str] | None = None) -> list
         if not url and not local:
             _remove_keep_tail(img)
             continue
-        if stub and url and warnings is not None:
-            n = len(images) + 1
-            warnings.append(f"image {n}: the saved copy is a placeholder ({stub}): fetching {url}")
+        if stub and url:
+            stubs.append((len(images) + 1, stub))
         ref = ImageRef(url=url or local, local=local, alt=_oneline(img.get("alt") or ""))
         img.attrib.clear()
         img.set("data-wx2post-image", str(len(images)))
         images.append(ref)
+    if stubs and warnings is not None:
+        warnings.append(placeholder_note(stubs))
     return images
+
+
+def placeholder_note(stubs: list[tuple[int, str]]) -> str:
+    """One line for an article, however many of its saved copies are lazy-load stubs
+    (a browser save made before the pictures loaded has dozens)."""
+    numbers = ", ".join(str(n) for n, _ in stubs[:8]) + (", …" if len(stubs) > 8 else "")
+    kinds = ", ".join(dict.fromkeys(kind for _, kind in stubs))
+    if len(stubs) == 1:
+        return f"image {numbers}: the saved copy is a placeholder ({kinds}): the real image is fetched"
+    return f"images {numbers}: the saved copies are placeholders ({kinds}): the real images are fetched"
 
 
 def _image_source(data_src: str, src: str) -> tuple[str, str, str]:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from .pages import article_html, article_url
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WX2POST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "wx2post", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+from .tools import run_cli as run
 
 
 def linked_pair(folder: Path) -> list[Path]:

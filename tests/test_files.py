@@ -4,10 +4,7 @@ modes the umask allows, existing modes and hard links kept, nothing clobbered.""
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,19 +15,7 @@ from wx2post import files
 from wx2post.errors import PostExists, UnsafePath, WriteFailed
 
 from .mounts import fill, remount_read_only, tmpfs
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@contextmanager
-def umask(value: int) -> Iterator[None]:
-    old = os.umask(value)
-    try:
-        yield
-    finally:
-        os.umask(old)
+from .tools import mode, umask
 
 
 def leftovers(folder: Path) -> list[str]:

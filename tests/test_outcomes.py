@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from wx2post.errors import ExitStatus
 
 from .mounts import fill, remount_read_only, tmpfs
 from .pages import article_url, raw_page, save_complete
+from .tools import mode, umask
 
 POST_1 = "_posts/2022-05-03-第1篇文章.md"
 POST_2 = "_posts/2022-05-03-第2篇文章.md"
@@ -41,19 +39,6 @@ def recorded(site: Path) -> set[str]:
     if not state.exists():
         return set()
     return set(json.loads(state.read_text(encoding="utf-8"))["posts"])
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@contextmanager
-def umask(value: int) -> Iterator[None]:
-    old = os.umask(value)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 # -- item 1: outcomes are true -------------------------------------------------------------------

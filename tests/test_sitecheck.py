@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,22 +14,11 @@ from wx2post.sitecheck import has_raw_html, moved_posts, read_site_config
 
 from .pages import article_html
 from .test_jekyll import LAYOUT_DEFAULT, LAYOUT_POST, jekyll
+from .tools import run_cli as run
 
 BEIJING = timezone(timedelta(hours=8))
 AT_2AM = int(datetime(2026, 12, 2, 2, 34, 24, tzinfo=BEIJING).timestamp())
 AT_10AM = int(datetime(2026, 12, 2, 10, 0, 0, tzinfo=BEIJING).timestamp())
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WX2POST_")}
-    return subprocess.run(
-        [sys.executable, "-m", "wx2post", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
 
 
 def jekyll_site(root: Path, *, tz: str | None) -> Path:

@@ -1,9 +1,16 @@
-"""Real consumers the tests build with: present, skipped locally, or a failure under CI."""
+"""Shared test helpers: real consumers the tests build with (present, skipped locally, or a
+failure under CI), the wx2post command as a user runs it, file modes and umasks."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -17,3 +24,29 @@ def require(program: str) -> str:
             pytest.fail(f"{program} is not installed (CI must install Debian's `{program}`)")
         pytest.skip(f"{program} is not installed")
     return exe
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m wx2post ARGS` in `cwd`, with none of the user's WX2POST_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WX2POST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "wx2post", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextmanager
+def umask(value: int) -> Iterator[None]:
+    old = os.umask(value)
+    try:
+        yield
+    finally:
+        os.umask(old)

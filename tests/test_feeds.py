@@ -201,9 +201,11 @@ def test_since_and_limit_take_the_newest_oldest_first() -> None:
 @given(
     st.sampled_from(["key", "uin", "pass_ticket", "exportkey", "appmsg_token", "sharer_shareid"]),
     st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=6, max_size=12),
+    st.sampled_from([str.lower, str.upper, str.title, lambda n: "%" + format(ord(n[0]), "02x") + n[1:]]),
+    st.sampled_from(["&", "&amp;", "&amp;amp;", ";"]),
 )
-def test_an_item_link_is_reduced_to_its_identity(name: str, secret: str) -> None:
-    link = f"http://mp.weixin.qq.com/s/AbcdefghijklmnopqrstuV?{name}={secret}&scene=1#rd"
+def test_an_item_link_is_reduced_to_its_identity(name: str, secret: str, spell, sep: str) -> None:  # type: ignore[no-untyped-def]
+    link = f"HTTP://MP.weixin.qq.com/s/AbcdefghijklmnopqrstuV?scene=1{sep}{spell(name)}={secret}{sep}x=1#rd"
     entry = item_entry(item(1, link=link), Feed(title="A", feed_id="urn:x"))
     assert entry.link == "https://mp.weixin.qq.com/s/AbcdefghijklmnopqrstuV"
     assert entry.key == entry.source == entry.link
@@ -347,7 +349,9 @@ def test_a_feed_url_that_is_not_a_feed_fails_alone(bridge: tuple[Bridge, FakeMp]
     )
     assert code == ExitStatus.PARTIAL
     assert by_status(rows) == {"failed": 1, "converted": 1}
-    assert "404" in err or "not a feed" in err
+    (failed,) = [r for r in rows if r["status"] == "failed"]
+    assert failed["source"] == feeds.url("/nothing-here") and failed["kind"] == "feed"
+    assert failed["reason"] == "not a feed, an OPML list or a WeChat link"
 
 
 def test_utc_feed_time_is_shown_in_beijing_time() -> None:
@@ -468,3 +472,14 @@ def test_a_full_text_items_pictures_are_saved_into_the_blog(
     post = Path(str(row["post"])).read_text(encoding="utf-8")
     assert f"{{{{site.baseurl}}}}/postimg/{saved[0].name}" in post and "wxfrom" not in post
     assert feeds.hits("/mmbiz_png/acct/Pic0001abcdefghij/640") == 1 and mp.hits == []
+
+
+def test_an_atom_html_title_is_read_as_text_a_plain_one_as_written() -> None:
+    atom = (
+        "<feed xmlns='http://www.w3.org/2005/Atom'><title>A</title>"
+        "<entry><id>1</id><title type='html'>&lt;b&gt;粗&lt;/b&gt; &amp;amp; 细</title>"
+        "<link href='https://mp.weixin.qq.com/s/AbcdefghijklmnopqrstuV'/></entry>"
+        "<entry><id>2</id><title type='text'>a &lt;b&gt; tag</title>"
+        "<link href='https://mp.weixin.qq.com/s/BbcdefghijklmnopqrstuV'/></entry></feed>"
+    )
+    assert [i.title for i in parse_feed(atom.encode(), "f").items] == ["粗 & 细", "a <b> tag"]

@@ -18,6 +18,7 @@ whole HTML in the item ("full-text" mode), and the subscription list as OPML.
 from __future__ import annotations
 
 import calendar
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -234,16 +235,12 @@ def _plain(value: object) -> str:
 
 def _title(detail: dict, value: object) -> str:  # type: ignore[type-arg]
     """An RSS/Atom title: feedparser hands over HTML titles (`type="html"`) as markup."""
-    import html
-
     if "html" in str((detail or {}).get("type", "")):
         return _plain(html.unescape(_TAGS.sub("", str(value or ""))))
     return _plain(value)
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text, quote=False)
 
 

@@ -8,6 +8,7 @@ scan a big UTF-8 page as bytes and decode only the slices it needs.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .decode import decode_bytes, decode_text, first_encoding
+from .encoding import bom_encoding
 
 MAX_PAGE_BYTES = 64 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -30,6 +32,7 @@ BYTES_SCAN_MIN = 4 * SMALL_PAGE_CHARS
 
 # Crawlers leave their own output (a command line, a log line) before the page.
 _PAGE_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", re.I)
+_PAGE_START_TEXT = re.compile(_PAGE_START.pattern.decode("ascii"), re.I)
 
 
 @dataclass
@@ -184,15 +187,44 @@ def decode_page(raw: bytes, origin: str = "") -> str:
 
 
 def page_bytes(raw: bytes, origin: str = "") -> bytes:
-    """The page itself: refuses empty and binary files, skips junk before the page."""
+    """The page itself: refuses empty and binary files, skips junk before the page.
+
+    A page saved as UTF-16 or UTF-32 (Windows' "Save as Unicode") is known by its
+    byte-order mark and given back as UTF-8 (see `wide_page`): every reader after this
+    one sees bytes whose ASCII is ASCII."""
     if not raw or raw.isspace():
         raise InputError("empty file", source=origin)
+    wide = wide_page(raw, origin)
+    if wide is not None:
+        return wide
     start = _PAGE_START.search(raw[:65536])
     if start is None and b"\x00" in raw[:4096]:
         raise InputError("binary file, not an HTML page", source=origin)
     if start is not None and start.start() > 0:
         raw = raw[start.start() :]
     return raw
+
+
+def wide_page(raw: bytes, origin: str = "") -> bytes | None:
+    """A UTF-16/32 page (byte-order mark first) as UTF-8 bytes after a UTF-8 mark, which
+    then decides its encoding over a `<meta>` that still says "unicode" or "utf-16";
+    None for any other page. Bytes invalid in the encoding (an odd last byte, a lone
+    surrogate) are left as they are: `decode_text` replaces them and says how many.
+    Binary data that happens to start like a mark is refused: decoded, it holds no page
+    start (`<html`, `<head`, `<meta`, a doctype) or it holds NUL."""
+    encoding = bom_encoding(raw)
+    if encoding not in ("utf-16", "utf-32"):
+        return None
+    try:
+        text, valid = raw.decode(encoding), True
+    except UnicodeDecodeError:
+        text, valid = raw.decode(encoding, "replace"), False
+    if not text.strip():
+        raise InputError("empty file", source=origin)
+    head = text[:65536]
+    if "\x00" in head[:4096] or not _PAGE_START_TEXT.search(head):
+        raise InputError("binary file, not an HTML page", source=origin)
+    return codecs.BOM_UTF8 + text.encode("utf-8") if valid else raw
 
 
 def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:

@@ -56,6 +56,13 @@ class FakeArticle:
     errors: list[int] = field(default_factory=list)  # statuses to answer before succeeding
     retry_after: str = ""
     hang: bool = False
+    # How the page is served: its bytes' encoding, the charset its <meta> names ("" for
+    # none), the response's Content-Type, and bytes to splice in (a broken character).
+    encoding: str = "utf-8"
+    nickname: str = "测试号"
+    meta_charset: str = "utf-8"
+    content_type: str = HTML["Content-Type"]
+    splice: bytes = b""
 
     @property
     def long_query(self) -> str:
@@ -75,12 +82,19 @@ class FakeArticle:
         if self.deleted:
             return DELETED_PAGE.encode("utf-8")
         link = f"http://mp.weixin.qq.com/s?{self.long_query}&chksm=ab12&scene=126#rd"
-        return ARTICLE_PAGE.format(
+        text = ARTICLE_PAGE.format(
             title=html.escape(self.title),
             link=html.escape(link),  # WeChat writes msg_link with &amp;
             ct=self.ct,
             body=self.body,
-        ).encode("utf-8")
+            nickname=self.nickname,
+        )
+        meta = f'<meta charset="{self.meta_charset}">' if self.meta_charset else ""
+        raw = text.replace('<meta charset="utf-8">', meta).encode(self.encoding)
+        if self.splice:
+            at = raw.index(b"</p>")  # inside the first paragraph
+            raw = raw[:at] + self.splice + raw[at:]
+        return raw
 
 
 @dataclass
@@ -194,7 +208,7 @@ class FakeMp:
             status = article.errors.pop(0)
             headers = {"Retry-After": article.retry_after} if article.retry_after else {}
             return Reply(status, b"<html><body>busy</body></html>", {**HTML, **headers})
-        return Reply(200, article.page(), HTML)
+        return Reply(200, article.page(), {"Content-Type": article.content_type})
 
     def _captcha(self, req: Request) -> Reply:
         self._log(req)
@@ -276,12 +290,12 @@ ARTICLE_PAGE = """<!DOCTYPE html>
 <body id="activity-detail" class="zh_CN">
 <div class="rich_media_area_primary">
 <h1 class="rich_media_title" id="activity-name">{title}</h1>
-<span class="rich_media_meta_nickname" id="js_name">测试号</span>
+<span class="rich_media_meta_nickname" id="js_name">{nickname}</span>
 <em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>
 <div class="rich_media_content" id="js_content" style="visibility: hidden;">{body}</div>
 </div>
 <script type="text/javascript">
-var nickname = htmlDecode("测试号");
+var nickname = htmlDecode("{nickname}");
 var user_name = "gh_0123456789ab";
 var msg_title = '{title}'.html(false);
 var msg_link = "{link}";

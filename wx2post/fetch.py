@@ -36,7 +36,8 @@ from .failures import failure_for, looks_like_article, page_failure
 from .files import write_atomic
 from .http import USER_AGENT, HttpClient, HttpError, Limits
 from .jsvars import js_string
-from .sources import MAX_PAGE_BYTES, PageSource, decode_page
+from .sources import MAX_PAGE_BYTES, PageSource, page_bytes
+from .sources.decode import decode_text, header_charset
 from .urls import ArticleId, album_url, article_id, clean_article_url, redact
 
 DEFAULT_BASE_URL = "https://mp.weixin.qq.com"
@@ -68,11 +69,13 @@ class _Entry:
 
     html: bytes = b""
     error: WxError | None = None
+    warnings: tuple[str, ...] = ()  # what decoding replaced (told again on a cache hit)
 
     def result(self, origin: str) -> PageSource:
         if self.error is not None:
             raise self.error
-        return PageSource(html=zlib.decompress(self.html).decode("utf-8"), origin=origin)
+        text = zlib.decompress(self.html).decode("utf-8")
+        return PageSource(html=text, origin=origin, warnings=list(self.warnings))
 
 
 class PageFetcher:
@@ -134,7 +137,7 @@ class PageFetcher:
             log.info("already fetched in this run: %s", url)
             return cached.result(url)
         try:
-            return self._accept(ident, self._get(url, "article"))
+            return self._accept(ident, *self._get(url, "article"))
         except VerificationRequired as exc:
             self._blocked = exc
             raise
@@ -200,16 +203,20 @@ class PageFetcher:
 
     # -- articles ------------------------------------------------------------
 
-    def _accept(self, ident: ArticleId, raw: bytes) -> PageSource:
+    def _accept(self, ident: ArticleId, content_type: str, raw: bytes) -> PageSource:
         """Check the page is the article (not a failure page), remember it, save it.
 
         Only failures.py judges the page here: the article is parsed once, later, by
-        the pipeline (a full parse is most of the work of a conversion).
+        the pipeline (a full parse is most of the work of a conversion). The page is
+        decoded as a saved one is (sources/decode.py), in the charset the response's
+        Content-Type names when it has no byte-order mark; what had to be replaced is a
+        warning of the article, as for a saved page.
         """
         url = ident.url
         if not raw.strip():
             raise FetchError("WeChat sent an empty page; try again later", source=url)
-        html = decode_page(raw, url)
+        html, warning = decode_text(page_bytes(raw, url), header_charset(content_type))
+        warnings = (warning,) if warning else ()
         failure = page_failure(html, source=url)  # verification, deleted, ... pages
         if failure is not None:
             raise failure
@@ -217,7 +224,7 @@ class PageFetcher:
             raise NotAnArticle("not a WeChat article page", source=url)
         # The page tells its long form: a later short or long link to it is a cache hit.
         long = article_id(page_link(html))
-        entry = _Entry(html=zlib.compress(html.encode("utf-8"), 1))
+        entry = _Entry(html=zlib.compress(html.encode("utf-8"), 1), warnings=warnings)
         self._cache[ident.key] = entry
         if long is not None and long.key:
             self._cache[long.key] = entry
@@ -225,7 +232,7 @@ class PageFetcher:
             target = self.save_html / html_name(long if long and long.biz else ident)
             write_atomic(target, raw)
             log.info("saved %s as %s", url, target)
-        return PageSource(html=html, origin=url)
+        return PageSource(html=html, origin=url, warnings=list(warnings))
 
     # -- albums --------------------------------------------------------------
 
@@ -239,7 +246,7 @@ class PageFetcher:
             if cursor:
                 params += [("begin_msgid", cursor[0]), ("begin_itemidx", cursor[1])]
             url = f"{DEFAULT_BASE_URL}/mp/appmsgalbum?{urlencode(params)}"
-            body = self._get(url, "album", source=source, max_bytes=MAX_JSON_BYTES)
+            _, body = self._get(url, "album", source=source, max_bytes=MAX_JSON_BYTES)
             page = parse_album_json(body.decode("utf-8", "replace"), biz=biz, source=source, start=len(items))
             fresh = [i for i in page.items if i.key not in known]
             items += fresh
@@ -255,8 +262,11 @@ class PageFetcher:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _get(self, url: str, kind: str, *, source: str = "", max_bytes: int = MAX_PAGE_BYTES) -> bytes:
-        """GET `url` (logical, on mp.weixin.qq.com): paced, retried, redirects vetted."""
+    def _get(
+        self, url: str, kind: str, *, source: str = "", max_bytes: int = MAX_PAGE_BYTES
+    ) -> tuple[str, bytes]:
+        """GET `url` (logical, on mp.weixin.qq.com): paced, retried, redirects vetted.
+        (Content-Type, body)."""
         source = source or url
         if self._blocked is not None:
             raise VerificationRequired(
@@ -269,7 +279,7 @@ class PageFetcher:
             self._articles_requested += 1
         log.info("GET %s", url)
         try:
-            _, data = self._client.get(
+            answer, data = self._client.get(
                 self._on_base(url),
                 dataclasses.replace(self.limits, max_bytes=max_bytes),
                 accept=ACCEPT_HTML,
@@ -280,7 +290,7 @@ class PageFetcher:
             raise _fetch_error(error, source) from None
         finally:
             self._last_end = self._clock()
-        return data
+        return answer.content_type, data
 
     def _redirect_target(self, current: str, location: str, source: str) -> str:
         """The logical URL a redirect leads to; refuses to leave WeChat (or the mirror)."""

@@ -12,6 +12,7 @@ Only a page that declares nothing usable and is not UTF-8 is read with a guess
 from __future__ import annotations
 
 import codecs
+from email.message import Message
 
 from . import encoding as sniff
 
@@ -52,6 +53,16 @@ def page_encoding(raw: bytes, declared: str = "") -> str:
     codec = _codec(declared) if declared else ""
     codec = codec or sniff.declared_encoding(raw) or ""
     return "utf-8" if codec in _NOT_FROM_A_META else codec
+
+
+def header_charset(content_type: str) -> str:
+    """The `charset` parameter of a Content-Type header ('' if none), quoted or not,
+    as the standard library's MIME parser reads it (MHTML parts are read the same way)."""
+    if not content_type or "charset" not in content_type.lower():
+        return ""
+    message = Message()
+    message["Content-Type"] = content_type
+    return message.get_content_charset() or ""
 
 
 def _codec(label: str) -> str:

@@ -197,11 +197,13 @@ def page_bytes(raw: bytes, origin: str = "") -> bytes:
     wide = wide_page(raw, origin)
     if wide is not None:
         return wide
-    start = _PAGE_START.search(raw[:65536])
+    # A UTF-8 mark is kept before the page: it, not a `<meta>` or a header, says the encoding.
+    mark = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    start = _PAGE_START.search(raw, len(mark), 65536)
     if start is None and b"\x00" in raw[:4096]:
         raise InputError("binary file, not an HTML page", source=origin)
-    if start is not None and start.start() > 0:
-        raw = raw[start.start() :]
+    if start is not None and start.start() > len(mark):
+        raw = mark + raw[start.start() :]
     return raw
 
 

@@ -20,7 +20,7 @@ from .options import fetch_options, image_download_options, no_wait_option, pars
 if TYPE_CHECKING:  # the library is imported where it is used: `wx2post --help` stays fast
     from ..fix import ArticleFetcher, Localiser
     from ..images import ImageSettings
-    from ..state.lock import SiteLock
+    from ..state import SiteState
 
 
 def open_store(site: Path, settings: ImageSettings) -> Localiser:
@@ -183,13 +183,14 @@ def fix(
         sys.exit(ExitStatus.FAILED)
     if source and len(posts) > 1:
         raise click.UsageError(f"--source names one article, but {len(posts)} posts were given")
-    locks = lock_sites(posts, site, wait=not no_wait) if write else []
+    states = open_states(posts, site, wait=not no_wait) if write else {}
     fixer = Fixer(
         settings,
         open_store=lambda s, i: open_store(s, i),
         open_fetcher=lambda: open_fetcher(mp_base_url, delay),
+        states=states,
     )
-    with fixer, _released(locks):
+    with fixer, _closed(states):
         for post in posts:
             result = fixer.fix(post)
             if as_json:
@@ -208,36 +209,45 @@ def fix(
     sys.exit(fixer.status())
 
 
-def lock_sites(posts: list[Path], site: Path | None, *, wait: bool) -> list[SiteLock]:
-    """fix --write holds the lock of every site it repairs, as convert does (one writer per
-    site at a time); SiteBusy with --no-wait is exit 5."""
+def open_states(posts: list[Path], site: Path | None, *, wait: bool) -> dict[Path, SiteState]:
+    """fix --write holds each site's record open for writing, which holds the site's lock, as
+    convert does (one writer per site at a time, and the record is the lock's only holder): a
+    post wx2post wrote is re-recorded once repaired (state.SiteState.rewrite_own). SiteBusy
+    with --no-wait is exit 5; a site whose record cannot be kept (read-only, full) is exit 1."""
     from ..errors import ExitStatus, SiteBusy, WxError
     from ..fix import site_for
-    from ..state.lock import SiteLock
+    from ..state import SiteState
 
     sites = sorted({found for post in posts if (found := site or site_for(post)) is not None})
-    locks: list[SiteLock] = []
+    states: dict[Path, SiteState] = {}
     try:
         for one in sites:
-            lock = SiteLock(one)
-            lock.acquire(wait=wait, say=lambda message: click.echo(message, err=True))
-            locks.append(lock)
+            state = states[one] = SiteState(one, writable=True, wait=wait, say=_to_stderr)
+            if state.unwritable is not None:  # SiteState said why
+                _close(states)
+                sys.exit(ExitStatus.FAILED)
     except SiteBusy as exc:
-        for lock in locks:
-            lock.release()
+        _close(states)
         click.echo(f"wx2post: error: {exc.reason}", err=True)
         sys.exit(ExitStatus.BUSY)
-    except WxError as exc:  # a .wx2post/ that links out of the site, a read-only site
-        for lock in locks:
-            lock.release()
+    except WxError as exc:  # a .wx2post/ that links out of the site
+        _close(states)
         raise click.UsageError(str(exc)) from exc
-    return locks
+    return states
+
+
+def _to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _close(states: dict[Path, SiteState]) -> None:
+    for state in states.values():
+        state.close()
 
 
 @contextmanager
-def _released(locks: list[SiteLock]) -> Iterator[None]:
+def _closed(states: dict[Path, SiteState]) -> Iterator[None]:
     try:
         yield
     finally:
-        for lock in locks:
-            lock.release()
+        _close(states)

@@ -8,10 +8,12 @@ site, never replacing a backup, keeping a post's mode and hard links).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitStatus, WxError, batch_status
 from ..files import contained, write_file, write_unique
@@ -23,6 +25,9 @@ from .images import PlanStore
 from .messages import mask
 from .paragraphs import exporter_signature
 from .posts import is_wechat_repost, split_post
+
+if TYPE_CHECKING:
+    from ..state import SiteState
 
 POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 _SKIP_DIRS = {"_site", "node_modules", "vendor", "public", "resources", ".jekyll-cache", ".git"}
@@ -136,8 +141,10 @@ class Fixer:
         *,
         open_store: Callable[[Path, ImageSettings], Localiser] | None = None,
         open_fetcher: Callable[[], ArticleFetcher] | None = None,
+        states: Mapping[Path, SiteState] | None = None,
     ) -> None:
         self.settings = settings
+        self.states = states or {}  # each site's record, open for writing (with --write)
         self.open_store = open_store
         self.open_fetcher = open_fetcher
         self.results: list[FixResult] = []
@@ -235,7 +242,12 @@ class Fixer:
             target = contained(site, path.absolute())  # a link out of the site: refused before the backup
             if self.settings.backup:
                 result.backup = str(write_unique(site, backup_path(path.absolute()), raw))
-            write_file(site, target, new)
+            write = partial(write_file, site, target, new)
+            state = self.states.get(site)
+            # A post wx2post wrote stays wx2post's: its new text is recorded (a later convert
+            # regenerates it). Any other post is written, and the record does not claim it.
+            if state is None or not state.rewrite_own(_names(site, path, target), raw, new, write):
+                write()
             result.written = True
 
     def status(self) -> ExitStatus:
@@ -246,6 +258,16 @@ class Fixer:
             partial=any(r.images_failed for r in done),
             verification=any(r.kind == "verification" for r in self.results),
         )
+
+
+def _names(site: Path, given: Path, target: Path) -> list[str]:
+    """The site-relative paths the post goes by (as named, and its real file), as the
+    record writes them."""
+    names = [
+        os.path.relpath(given.absolute(), site.absolute()),
+        os.path.relpath(target, os.path.realpath(site)),
+    ]
+    return [n.replace(os.sep, "/") for n in dict.fromkeys(names) if not n.startswith("..")]
 
 
 def _reason(exc: BaseException) -> str:

@@ -248,10 +248,11 @@ class SiteState:
         *,
         complete: bool,
         input_key: str = "",
+        adopted: bool = False,
     ) -> Path:
         """`write()` the post and record it: the intent is journaled first, so the record
         follows the file whatever happens (a failed write records nothing)."""
-        written = Written(relpath, text_hash(data), complete)
+        written = Written(relpath, text_hash(data), complete, adopted)
         if self.unwritable is not None:
             raise self.unwritable
         self._append(JournalLine("intent", identity, written, input_key), sync=True)
@@ -265,6 +266,22 @@ class SiteState:
         self._apply(identity, written, input_key)
         self._append_quietly(JournalLine("done", identity))
         return path
+
+    def rewrite_own(
+        self, relpaths: list[str], current: bytes, data: bytes, write: Callable[[], Path]
+    ) -> bool:
+        """If the post at one of `relpaths` (the names one file goes by) is wx2post's own,
+        unedited (`current` has the recorded hash), `write()` `data` there as `commit` does
+        and record its hash, so the post stays wx2post's (`fix --write` repairing it). False,
+        with nothing written, when it is not: a post the user edited is not claimed."""
+        for relpath in relpaths:
+            identity = self._by_path.get(relpath)
+            if identity is None or not self.owns(identity, relpath, current):
+                continue
+            known = self._posts[identity]
+            self.commit(identity, relpath, data, write, complete=known.complete, adopted=known.adopted)
+            return True
+        return False
 
     def _read_quietly(self, relpath: str) -> bytes | None:
         try:

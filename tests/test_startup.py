@@ -109,3 +109,78 @@ def test_converting_a_saved_page_imports_no_beautifulsoup(tmp_path: Path) -> Non
     modules = loaded_modules("convert", str(page), "--stdout", cwd=tmp_path)
     assert "wx2post.pipeline" in modules
     assert sorted(m for m in modules if m.split(".")[0] in ("bs4", "soupsieve")) == []
+
+
+# What only some runs need: the HTTP stack (a download or a fetch), the mail parser (an
+# MHTML file), the process pool (two saved pages or more), zipfile (a ZIP export).
+RUN_ONLY = (
+    "requests",
+    "urllib3",
+    "email.parser",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "zipfile",
+    "wx2post.http",
+    "wx2post.structure",
+)
+
+
+def small_page(folder: Path, name: str = "a.html", images: str = "") -> Path:
+    page = folder / name
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        f"<h1 id='activity-name'>标题{name}</h1><div id='js_content'><p>正文。</p>{images}</div>"
+        '<script>var ct = "1700000000";</script></body></html>',
+        encoding="utf-8",
+    )
+    return page
+
+
+def test_converting_one_saved_page_into_a_site_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """One saved page without pictures, written into a site: no network stack, no mail
+    parser, no process pool, no ZIP reader (each costs start-up that every call pays)."""
+    page = small_page(tmp_path)
+    modules = loaded_modules("convert", str(page), "-o", str(tmp_path / "site"), cwd=tmp_path)
+    assert (tmp_path / "site" / "_posts").is_dir()
+    assert sorted(m for m in RUN_ONLY if m in modules) == []
+
+
+def test_each_run_only_module_is_loaded_when_its_input_needs_it(tmp_path: Path) -> None:
+    """The check above can fail: two pages start the pool, and a picture with --images
+    local needs the HTTP client (the download fails offline; the import is what counts)."""
+    pages = [str(small_page(tmp_path, f"p{i}.html")) for i in range(2)]
+    modules = loaded_modules("convert", *pages, "--jobs", "2", "-o", str(tmp_path / "s1"), cwd=tmp_path)
+    assert "concurrent.futures.process" in modules
+    picture = "<img data-src='http://127.0.0.1:9/a.png'>"
+    page = small_page(tmp_path, "pic.html", images=picture)
+    modules = loaded_modules(
+        "convert", str(page), "-o", str(tmp_path / "s2"), "--images", "local", cwd=tmp_path
+    )
+    assert "wx2post.http" in modules and "requests" in modules
+
+
+def test_module_level_patterns_compile_on_first_use() -> None:
+    """Importing every conversion module compiles no regular expression of the package's
+    own: each is compiled when first used (`wx2post.lazyre`)."""
+    code = (
+        "import re, sys\n"
+        "import click, lxml.html, yaml, filelock, nh3\n"  # third-party ones compile their own
+        "ours = []\n"
+        "real = re._compile\n"
+        "def spy(pattern, flags):\n"
+        "    caller = sys._getframe(2).f_globals.get('__name__', '')\n"
+        "    if caller.startswith('wx2post'):\n"
+        "        ours.append(caller)\n"
+        "    return real(pattern, flags)\n"
+        "re._compile = spy\n"
+        "import wx2post.cli.report, wx2post.runner, wx2post.store, wx2post.follow, wx2post.fix\n"
+        "import wx2post.lazyre\n"
+        "wx2post.jsvars._ASSIGN_FORMS  # touched: no compile yet\n"
+        "print(len(ours))\n"
+        "wx2post.urls.scan._BODY.match('https://example.com/')\n"
+        "print(len(ours))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = map(int, done.stdout.split())
+    assert before == 0
+    assert after == 1  # and the spy sees a first use

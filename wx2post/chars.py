@@ -12,21 +12,21 @@
 
 from __future__ import annotations
 
-import re
+from .lazyre import lazy
 
 # C0 controls except tab, newline and carriage return; DEL; the C1 controls (0x9b
 # is a one-byte CSI on some terminals); the noncharacters XML forbids; lone
 # surrogates (a JS `\ud800` escape).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Terminal escape sequences: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \),
 # and any other two-character ESC sequence.
-_ESCAPE_SEQUENCE = re.compile(
+_ESCAPE_SEQUENCE = lazy(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_]?)"
     r"|\x9b[0-?]*[ -/]*[@-~]?"
 )
 # Bidirectional embeddings, overrides, isolates and marks.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"[\s\u2028\u2029]+")
+_BIDI = lazy("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = lazy(r"[\s\u2028\u2029]+")
 
 
 def xml_safe(text: str) -> str:

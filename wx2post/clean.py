@@ -16,16 +16,17 @@ from lxml.html import HtmlElement  # noqa: E402
 from . import urls
 from .embeds import embeds_to_links
 from .images import decode_data_uri, lazy_stub
+from .lazyre import lazy
 from .models import Article, ImageRef
 from .safety import safe_href
 from .spacing import remove_cjk_segment_breaks
 from .urls import is_wechat_image, scrub_text
 
-ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPECIAL_SPACE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
+ZERO_WIDTH = lazy("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPECIAL_SPACE = lazy("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0]")  # ZERO_WIDTH or &nbsp;
 # No URL and no credential can be spelled without one of these.
-_URL_OR_ESCAPE = re.compile(r"[/:=%&\\]")
-_BG_URL = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
+_URL_OR_ESCAPE = lazy(r"[/:=%&\\]")
+_BG_URL = lazy(r"background(?:-image)?\s*:[^;]*url\(\s*(?:&quot;|['\"])?([^)'\"&]+)", re.I)
 # Elements that are never article content.
 _DROP_TAGS = (
     "script",
@@ -89,7 +90,7 @@ _CHROME_TEXT = (
 )
 # Elements with a class or an id, picked in C: most of a body has neither.
 _WITH_CLASS_OR_ID = etree.XPath("descendant-or-self::*[@class or @id]")
-_CODE_LANG = re.compile(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
+_CODE_LANG = lazy(r"code-snippet__(?!js\b|fix\b|line-index\b)([a-z0-9+#-]+)")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -26,7 +26,7 @@ from typing import Any
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .netguard import HttpError
+from .netbase import HttpError
 
 _current = threading.local()
 

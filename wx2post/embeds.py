@@ -20,9 +20,10 @@ from urllib.parse import quote
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .lazyre import lazy
 from .urls import clean_url, unescape_entities
 
-ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+ZERO_WIDTH = lazy("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _AUDIO_TAGS = ("mpvoice", "mp-common-mpaudio")
 _VIDEO_TAGS = ("mpvideo", "mp-common-videosnap")
 _MINIPROGRAM_TAGS = ("mp-miniprogram", "mp-common-miniprogram", "mp-weapp")
@@ -38,7 +39,7 @@ _EMBED_TAGS = frozenset(
     + _PLACE_TAGS
     + ("qqmusic", "iframe")
 )
-_EMBED_CLASS_HINT = re.compile(
+_EMBED_CLASS_HINT = lazy(
     "js_editor_audio|qqmusic_area|video_iframe|weapp_|mp_profile_iframe|vote_iframe|js_editor_vote|poi"
 )
 _VOTE_CLASSES = frozenset(("vote_iframe", "js_editor_vote_card", "vote_area"))

@@ -36,6 +36,7 @@ from .failures import failure_for, looks_like_article, page_failure
 from .files import write_atomic
 from .http import USER_AGENT, HttpClient, HttpError, Limits
 from .jsvars import js_string
+from .lazyre import lazy
 from .sources import MAX_PAGE_BYTES, PageSource, page_bytes
 from .sources.decode import decode_text, header_charset
 from .urls import ArticleId, album_url, article_id, clean_article_url, redact
@@ -56,8 +57,8 @@ PAGE_HEADERS = {
 }
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_DOCUMENT = "application/rss+xml,application/atom+xml,application/feed+json,text/xml,*/*;q=0.8"
-_OG_URL = re.compile(r'<meta[^>]+property=["\']og:url["\'][^>]+content=["\']([^"\']+)', re.I)
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_OG_URL = lazy(r'<meta[^>]+property=["\']og:url["\'][^>]+content=["\']([^"\']+)', re.I)
+_SAFE_NAME = lazy(r"[^A-Za-z0-9_-]+")
 _VERIFY_ADVICE = "wait, slow down with --delay, or save the page from a browser and convert the file"
 
 log = logging.getLogger("wx2post.fetch")

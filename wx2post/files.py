@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import IO
@@ -105,7 +104,7 @@ class Staged:
         self.root = real_site(site)
         self.folder = ensure_folder(site, folder)
         self._dir = _open_checked_dir(self.root, self.folder)
-        self.name = f"{prefix}{secrets.token_hex(6)}{suffix}"
+        self.name = f"{prefix}{os.urandom(6).hex()}{suffix}"
         try:
             # 0o666: the kernel applies the umask (thread-safe, unlike asking os.umask).
             flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)

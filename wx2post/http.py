@@ -28,7 +28,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from io import BytesIO
 from typing import IO
 from urllib.parse import urljoin, urlsplit
@@ -36,17 +35,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from .deadline import WatchedAdapter, watch
-from .netguard import (
-    AddressCheck,
-    Breaker,
-    HostResolver,
-    HttpError,
-    Resolver,
-    default_resolver,
-    describe_exception,
-    is_public,
-    peer_address,
-)
+from .netbase import HEAD_BYTES, AddressCheck, Body, HttpError, Limits, Resolver, default_resolver, is_public
+from .netguard import Breaker, HostResolver, describe_exception, peer_address
 from .urls import redact
 
 __all__ = [
@@ -67,39 +57,11 @@ USER_AGENT = (
 )
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
-HEAD_BYTES = 4096
 CHUNK = 64 * 1024
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 # (current URL, Location header) -> the next URL; raises to refuse the redirect.
 Redirect = Callable[[str, str], str]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How one kind of request is bounded and retried."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0  # longest silence while waiting for bytes
-    deadline: float = 120.0  # longest one attempt may take, however the bytes trickle
-    max_bytes: int = 20 * 1024 * 1024
-    max_redirects: int = 5
-    retries: int = 3  # extra attempts after the first, for transient failures only
-    backoff: float = 0.5  # the first retry waits about this long, doubling after each attempt
-    jitter: float = 0.25  # +- this fraction, so workers that failed together do not retry together
-    max_wait: float = 30.0  # cap on any single wait, Retry-After included
-
-
-@dataclass
-class Body:
-    """What was written to the sink."""
-
-    status: int
-    size: int
-    sha256: str
-    head: bytes  # the first HEAD_BYTES bytes, for sniffing
-    content_type: str
-    url: str  # where it came from, after redirects
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:

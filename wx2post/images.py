@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from .errors import UnsafePath
+from .lazyre import lazy
 from .models import ImageRef
 from .svg import svg_problem
 from .urls import clean_image_url, is_wechat_image
@@ -29,8 +30,8 @@ IMAGE_EXTENSIONS = frozenset({"jpeg", "png", "gif", "webp", "svg", "bmp", "avif"
 PLACEHOLDER_SHA256: set[str] = set()
 
 _HASH_CHARS = 32  # 128 bits of sha256: collisions are not a practical concern
-_WECHAT_ID = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}\.[a-z]{2,5}$")
+_WECHAT_ID = lazy(r"^[A-Za-z0-9_-]{8,200}$")
+_SAFE_NAME = lazy(r"^[A-Za-z0-9_-]{1,200}\.[a-z]{2,5}$")
 
 
 @dataclass
@@ -127,10 +128,8 @@ def decode_data_uri(uri: str) -> bytes:
 # Smaller than any picture worth a post: lazy loaders' transparent GIFs and PNGs
 # are 35-100 bytes; a 16×16 icon is several hundred.
 STUB_BYTES = 200
-_SVG_SIZE = re.compile(
-    rb"""<svg\b[^>]*?\bwidth=["']?\s*([\d.]+)[^>]*?\bheight=["']?\s*([\d.]+)""", re.I | re.S
-)
-_SVG_DRAWING = re.compile(rb"<(?:path|circle|ellipse|line|polyline|polygon|text|image|use|g)\b", re.I)
+_SVG_SIZE = lazy(rb"""<svg\b[^>]*?\bwidth=["']?\s*([\d.]+)[^>]*?\bheight=["']?\s*([\d.]+)""", re.I | re.S)
+_SVG_DRAWING = lazy(rb"<(?:path|circle|ellipse|line|polyline|polygon|text|image|use|g)\b", re.I)
 
 
 def lazy_stub(data: bytes) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .lazyre import lazy
 from .urls import unescape_entities
 
 _STR = r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]|\\.|(?!(?P=q))['"])*)(?P=q)"""
@@ -21,17 +22,17 @@ _WRAP = r"(?:(?:htmlDecode|JsDecode|decodeURIComponent)\(\s*)?"
 _ASSIGN = _WRAP + _STR
 # `var x = window.never_set || '...'` and `var biz = "" || "MjM5..."`: take the literal.
 _FALLBACK_PREFIX = r"(?:[\w.]+\s*\|\|\s*)?"
-_CHAIN = re.compile(r"\s*\)?\s*\|\|\s*" + _WRAP + _STR)
+_CHAIN = lazy(r"\s*\)?\s*\|\|\s*" + _WRAP + _STR)
 # (needle prefix, what follows the name), in order of preference. Compiled once and
 # matched right after the name: one pattern per form, not one per variable name
 # (compiling 50 of these took 60 ms of a one-page run).
 _ASSIGN_FORMS = (
-    ("var ", re.compile(r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN)),
-    ("window.", re.compile(r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN)),
-    ("d.", re.compile(r"\s*=\s*xml\s*\?[^:;\n]*:\s*" + _ASSIGN)),
+    ("var ", lazy(r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN)),
+    ("window.", lazy(r"\s*=\s*" + _FALLBACK_PREFIX + _ASSIGN)),
+    ("d.", lazy(r"\s*=\s*xml\s*\?[^:;\n]*:\s*" + _ASSIGN)),
 )
-_KEY_VALUE = re.compile(r"\s*:\s*" + _ASSIGN)
-_JS_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|.)", re.S)
+_KEY_VALUE = lazy(r"\s*:\s*" + _ASSIGN)
+_JS_ESCAPE = lazy(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|.)", re.S)
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
@@ -128,7 +129,7 @@ def js_number(script: str, name: str) -> str:
     return ""
 
 
-_NUMBER = re.compile(r"\s*=\s*['\"]?(\d+)")
+_NUMBER = lazy(r"\s*=\s*['\"]?(\d+)")
 
 
 def js_strings(script: str, names: tuple[str, ...]) -> str:

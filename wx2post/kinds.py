@@ -31,16 +31,17 @@ from .jsvars import (
     shallow_string,
     top_level_items,
 )
+from .lazyre import lazy
 from .markup import build_tree
 from .models import SharedArticle
 from .sources import PageText
 from .urls import clean_image_url, clean_url, is_wechat_image
 
-PICTURE_LIST = re.compile(r"picture_page_info_list\s*[:=]\s*(?=\[)")
-_SHARE_NOTICE = re.compile(r"getElementById\(\s*['\"]js_share_notice['\"]\s*\)\.innerHTML\s*=\s*" + _JS_STR)
+PICTURE_LIST = lazy(r"picture_page_info_list\s*[:=]\s*(?=\[)")
+_SHARE_NOTICE = lazy(r"getElementById\(\s*['\"]js_share_notice['\"]\s*\)\.innerHTML\s*=\s*" + _JS_STR)
 # Pictures of the page around a post, never the post's own: avatars, QR codes, icons.
-_NOT_A_PICTURE = re.compile(r"avatar|qr_?code|profile|wx_follow|icon|logo|emoji", re.I)
-_PICTURE_FOLDER = re.compile(r"/(?:sz_)?mmbiz(?:_[a-z]+)?/")
+_NOT_A_PICTURE = lazy(r"avatar|qr_?code|profile|wx_follow|icon|logo|emoji", re.I)
+_PICTURE_FOLDER = lazy(r"/(?:sz_)?mmbiz(?:_[a-z]+)?/")
 
 
 def empty_body() -> HtmlElement:

@@ -26,6 +26,7 @@ from lxml.html import HtmlElement
 
 from .chars import xml_safe
 from .errors import InputError
+from .lazyre import lazy
 
 # Longer than any working URL: servers and CDNs refuse request lines over 8 KB.
 MAX_URL_CHARS = 8192
@@ -51,13 +52,13 @@ PARSER.set_element_class_lookup(
         entity=lxml.html.HtmlEntity,
     )
 )
-_NUMERIC_REFERENCE = re.compile(r"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));?")
+_NUMERIC_REFERENCE = lazy(r"&#(?:([0-9]{1,8})|[xX]([0-9a-fA-F]{1,8}));?")
 # Every reference _NUMERIC_REFERENCE reads as a control character (a value below 160)
 # matches this, found in C: pages that spell all their CJK as `&#x4e2d;` have
 # thousands of references and rarely a control. Up to 3 decimal or 2 hex significant
 # digits end the reference; a longer one is read from its first 8 digits only, so
 # it names a small value only after 5 (6 in hex) leading zeros.
-_MAY_REFERENCE_CONTROL = re.compile(
+_MAY_REFERENCE_CONTROL = lazy(
     r"&#(?:0*[0-9]{1,3}(?![0-9])|0{5,}|[xX](?:0*[0-9a-fA-F]{1,2}(?![0-9a-fA-F])|0{6,}))"
 )
 # HTML reads `&#128;`-`&#159;` as windows-1252 (`&#x80;` is €) except these five.
@@ -68,7 +69,7 @@ _NOT_C0 = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F or b in (0x9, 0
 _TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_DEPTH + 2)) + ")")
 _LONG_ATTRIBUTES = etree.XPath(f"descendant-or-self::*/@*[string-length(.) > {MAX_URL_CHARS}]")
 _LONG_TEXT = etree.XPath(f"descendant-or-self::text()[string-length(.) > {MAX_TEXT_RUN_CHARS}]")
-_TAG = re.compile(r"""<(/?)([A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_TAG = lazy(r"""<(/?)([A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr basefont frame keygen".split()
 )

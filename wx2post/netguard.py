@@ -21,54 +21,13 @@ from collections.abc import Callable, Iterator
 import requests
 import urllib3
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str, int], list[str]]
-AddressCheck = Callable[[IPAddress], bool]
+from .netbase import AddressCheck, HttpError, IPAddress, Resolver
 
 LOOKUP_REUSE = 2.0  # seconds a host's addresses are reused by the checks of later requests
 UNKNOWN_HOST_REUSE = 300.0  # "no such host" holds for the run (the breaker's cooldown); a hiccup does not
 
 
-class HttpError(Exception):
-    """One URL could not be had. `reason` is one credential-free line naming the host."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        transient: bool = False,
-        status: int = 0,
-        wait: float | None = None,
-        host_down: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.transient = transient  # worth another attempt
-        self.status = status  # the HTTP status, 0 when none came
-        self.wait = wait  # what the server asked for (Retry-After), if anything
-        self.host_down = host_down  # the host cannot be resolved or reached: trips its breaker
-        self.host = ""  # the host of the hop that failed
-        self.attempts = 1
-
-    @property
-    def message(self) -> str:
-        """The reason, and how many attempts it took to give up."""
-        return f"{self.reason} (after {self.attempts} attempts)" if self.attempts > 1 else self.reason
-
-
 # -- addresses ----------------------------------------------------------------------------
-
-
-def default_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]).split("%", 1)[0] for info in infos]
-
-
-def is_public(ip: IPAddress) -> bool:
-    """Globally routable unicast: not loopback, private, link-local, shared, reserved."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback in disguise
-    return ip.is_global and not ip.is_multicast
 
 
 class HostResolver:

@@ -35,20 +35,20 @@ from .jsvars import (
     js_string,
 )
 from .kinds import PICTURE_LIST, picture_body, picture_dom_body, share_body, text_body
+from .lazyre import lazy
 from .markup import build_tree, cap_values
 from .models import BEIJING, PAGE_KINDS, Article
 from .sources import SMALL_PAGE_CHARS, PageSource, PageText
-from .structure import extract_main, find_by_structure
 from .urls import clean_image_url, clean_url
 
 # Data blocks whose object keys (`title: JsDecode('...')`) are metadata.
 _DATA_BLOCK_STARTS = ("cgiDataNew", "__QMTPL_SSR_DATA__")
-_DATE_TEXT = re.compile(
+_DATE_TEXT = lazy(
     r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
     r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 )
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_XML_SPACE = re.compile("[ \t\r\n]+")
+_ZERO_WIDTH = lazy("[\u200b\u200c\u200d\u2060\ufeff]")
+_XML_SPACE = lazy("[ \t\r\n]+")
 # libxml2 indexes every `id` of an HTML page as it parses it (the first element of
 # each id): XPath's id() reads that index instead of walking the tree.
 _BY_ID = etree.XPath("id($name)")
@@ -136,6 +136,8 @@ def template_less_body(article: Article, doc: HtmlElement, page: PageText) -> Ht
     exporter or an archive): the body found by the page's shape, with the title, account
     and date read around it, else by a general main-content extractor. Only a page
     where neither finds anything holds no article text."""
+    from .structure import extract_main, find_by_structure  # template-less pages only
+
     found = find_by_structure(doc, article.title)
     if found is not None:
         # The title heading beats `<title>`, which some savers set to the account's name.
@@ -446,7 +448,7 @@ def _make_showable(a: Article) -> None:
 
 
 SUMMARY_CHARS = 120
-_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』）)]*|\.(?=\s|$)")
+_SENTENCE_END = lazy(r"[。！？!?…]+[”’」』）)]*|\.(?=\s|$)")
 
 
 def summary_sentence(text: str) -> str:

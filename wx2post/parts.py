@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 from pathlib import Path
 from typing import IO
 
+from .lazyre import lazy
+
 # What files.stage names an image's part file: `<stem>.<12 hex digits>.part`; nothing else is ours.
-PART_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}\.[0-9a-f]{12}\.part$")
+PART_NAME = lazy(r"^[A-Za-z0-9_-]{1,200}\.[0-9a-f]{12}\.part$")
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from .lazyre import lazy
 from .models import BEIJING, Article, Options, Post, SharedArticle
 from .presets import Preset, get_preset
 from .render.escape import escape_plain, link_target
@@ -17,7 +18,7 @@ from .safety import safe_href, sanitize_html
 from .slug import fit_bytes, make_slug
 
 IMAGE_TOKEN = "\x00wx2post-image-{}\x00"
-_IMAGE_TOKEN_RE = re.compile("\x00wx2post-image-(\\d+)\x00")
+_IMAGE_TOKEN_RE = lazy("\x00wx2post-image-(\\d+)\x00")
 
 
 def image_placeholder(index: int) -> str:
@@ -121,7 +122,7 @@ def front_matter(
 
 # `"` is not among them: titles round-trip, and a layout that prints a title inside an
 # attribute without `| escape` cannot be helped from here without breaking that.
-_LAYOUT_MARKUP = re.compile(r"[<>]")
+_LAYOUT_MARKUP = lazy(r"[<>]")
 _ENTITIES = {"<": "&lt;", ">": "&gt;"}
 
 
@@ -184,9 +185,9 @@ def escape_template(body: str, template: str) -> str:
 
 
 _TEMPLATE_OPENERS = {
-    "liquid": re.compile(r"\{[{%]"),
-    "hugo": re.compile(r"\{\{[<%]"),
-    "nunjucks": re.compile(r"\{[{%#]"),
+    "liquid": lazy(r"\{[{%]"),
+    "hugo": lazy(r"\{\{[<%]"),
+    "nunjucks": lazy(r"\{[{%#]"),
 }
 
 
@@ -196,7 +197,7 @@ def has_template_syntax(text: str, template: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
-_HUGO_OPEN = re.compile(r"\{\{([<%])")
+_HUGO_OPEN = lazy(r"\{\{([<%])")
 
 
 def escape_hugo(text: str) -> str:
@@ -228,7 +229,7 @@ def escape_hugo(text: str) -> str:
     return "".join(out)
 
 
-_HUGO_COMMENT = re.compile(r"\{\{</\*.*?\*/>\}\}|\{\{%/\*.*?\*/%\}\}", re.S)
+_HUGO_COMMENT = lazy(r"\{\{</\*.*?\*/>\}\}|\{\{%/\*.*?\*/%\}\}", re.S)
 
 
 def link_allowed(text: str, pos: int, preset: str) -> bool:

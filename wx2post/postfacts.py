@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from .lazyre import lazy
 from .models import BEIJING
 from .urls import is_wechat_image
 
-_IMAGE_TARGETS = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc=[\"']([^\"']+)", re.I)
+_IMAGE_TARGETS = lazy(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc=[\"']([^\"']+)", re.I)
 
 
 @dataclass(frozen=True)

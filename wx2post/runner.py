@@ -18,7 +18,6 @@ import signal
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -32,6 +31,7 @@ from .files import contained, write_file, write_unique
 from .follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
 from .images import ImageSettings, is_web_url
 from .inputs import is_link
+from .lazyre import lazy
 from .models import Options
 from .pipeline import Conversion, Draft, draft_file, draft_fragment, draft_page, finish_post
 from .post import distinct_relpath, link_allowed, post_relpath_for
@@ -43,7 +43,10 @@ from .sources.feeds import MAX_FEED_BYTES
 from .state import BACKUP_DIR, SiteState, Written
 from .urls import album_url, article_id, clean_url, is_wechat_host, redact, with_scheme
 
-if TYPE_CHECKING:  # the HTTP stack (requests) is imported only by a run that fetches or saves images
+if TYPE_CHECKING:  # the HTTP stack (requests) is imported only by a run that fetches or saves images,
+    # the process pool (multiprocessing) only by one with two saved pages or more
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .fetch import PageFetcher
     from .http import HttpClient
     from .store import ImageStore
@@ -228,7 +231,7 @@ class Runner:
             settings = dataclasses.replace(self.image_settings, folder=folder, prefix=prefix)
             from .store import ImageStore
 
-            self._store = store = ImageStore(self.site, settings, self.http)
+            self._store = store = ImageStore(self.site, settings, connect=lambda: self.http)
         return store
 
     @property
@@ -263,6 +266,8 @@ class Runner:
         if chunk is self._open_chunk:
             self._open_chunk = None
         if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs, initializer=_start_worker, initargs=(os.getpid(),)
             )
@@ -740,7 +745,7 @@ def _file_key(path: Path) -> str:
     return f"file:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
 
 
-_ARTICLE_LINK = re.compile(r"\]\((https://mp\.weixin\.qq\.com/s[^)\s]*)\)")
+_ARTICLE_LINK = lazy(r"\]\((https://mp\.weixin\.qq\.com/s[^)\s]*)\)")
 
 
 def _keys(url: str) -> set[str]:

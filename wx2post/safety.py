@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import nh3
 
+from .lazyre import lazy
 from .models import Article
 from .urls import clean_image_url, clean_link, has_credential, md_unescape, scrub_text, unescape_entities
 
@@ -34,14 +35,14 @@ HTML_ATTRIBUTES = {
     "img": {"src", "alt"},
 }
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCHEME = lazy(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_TAB_OR_NEWLINE = lazy(r"[\t\n\r]")
+_CONTROL = lazy(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
 # Image references are written inside `![](...)` and inside `src="..."`: whatever either
 # would read as its end is percent-encoded (the URL means the same).
-_REF_UNSAFE = re.compile(r"[\x00-\x20\"'<>()`\\\x7f]")
-_PLACEHOLDER = re.compile("\x00wx2post-image-(\\d+)\x00")
+_REF_UNSAFE = lazy(r"[\x00-\x20\"'<>()`\\\x7f]")
+_PLACEHOLDER = lazy("\x00wx2post-image-(\\d+)\x00")
 
 
 def link_scheme(url: str) -> str:

@@ -9,7 +9,6 @@ met after an export, takes the export's post over.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
+from .lazyre import lazy
 from .models import BEIJING, Article
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 
 
 @dataclass(frozen=True)

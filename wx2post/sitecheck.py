@@ -20,11 +20,13 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from .lazyre import lazy
+
 JEKYLL_CONFIG = "_config.yml"
 HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml")
 BUILD_ZONE_NAME = "UTC"  # where a site without `timezone` is usually built (GitHub Pages, CI)
 TIMEZONE_FIX = "timezone: Asia/Shanghai"
-_HTML_LINE = re.compile(r"^\s{0,3}<(table|div|figure|blockquote|p|section|details|img|video|audio)\b", re.I)
+_HTML_LINE = lazy(r"^\s{0,3}<(table|div|figure|blockquote|p|section|details|img|video|audio)\b", re.I)
 
 
 @dataclass

@@ -18,12 +18,13 @@ import re
 import unicodedata
 
 from .chars import one_line
+from .lazyre import lazy
 from .urls import article_id, scrub_text
 
 MAX_NAME_BYTES = 255
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*#%&{}\[\]^~`'!$+,;=@()\s\u3000]+")
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
+_UNSAFE = lazy(r"[\x00-\x1f\x7f<>:\"/\\|?*#%&{}\[\]^~`'!$+,;=@()\s\u3000]+")
+_SAFE_ID = lazy(r"[A-Za-z0-9_-]{1,80}")
+_WINDOWS_RESERVED = lazy(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
 
 
 def slugify_title(title: str) -> str:

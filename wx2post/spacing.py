@@ -24,7 +24,9 @@ import unicodedata
 from lxml import etree
 from lxml.html import HtmlElement
 
-_COLLAPSIBLE = re.compile("[ \t\r\n]+")
+from .lazyre import lazy
+
+_COLLAPSIBLE = lazy("[ \t\r\n]+")
 _KEEP_WHITE_SPACE = frozenset(("pre", "code", "textarea", "script", "style"))
 _HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF), (0xFFA0, 0xFFDC))
 

@@ -14,15 +14,13 @@ import re
 import stat
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote
 
 from .errors import WxError
 from .files import contained, stage
-from .http import HEAD_BYTES, HttpClient, HttpError, Limits
 from .images import (
     IMAGE_EXTENSIONS,
     BadImage,
@@ -39,14 +37,20 @@ from .images import (
     verify_image,
     wechat_image_id,
 )
+from .lazyre import lazy
 from .models import ImageRef
-from .netguard import AddressCheck, Resolver, default_resolver, is_public
+from .netbase import HEAD_BYTES, AddressCheck, HttpError, Limits, Resolver, default_resolver, is_public
 from .parts import claim, remove_orphans
 from .sources import PageSource
 from .urls import clean_image_url, redact
 
+if TYPE_CHECKING:  # requests, urllib3 and the thread pool: imported once an image is downloaded
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from .http import HttpClient
+
 _EXTENSIONS = sorted(IMAGE_EXTENSIONS)  # a fixed order: the same file wins every run
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # also catches Windows drives (C:)
+_SCHEME = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # also catches Windows drives (C:)
 # No webp/avif on purpose: ask for the format the article was published in.
 ACCEPT = "image/jpeg,image/png,image/gif,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
 
@@ -74,7 +78,8 @@ def image_limits(settings: ImageSettings) -> Limits:
 
 class ImageStore:
     """One per image folder: a thread pool and de-duplication across articles; the
-    downloads go through the run's one HTTP client (`client`, else its own).
+    downloads go through the run's one HTTP client (`client`, or `connect()` on the first
+    download, else its own).
 
     Thread-safe: articles may be localised from several threads; an image wanted by
     many of them at once is downloaded once.
@@ -86,6 +91,7 @@ class ImageStore:
         settings: ImageSettings,
         client: HttpClient | None = None,
         *,
+        connect: Callable[[], HttpClient] | None = None,
         resolve: Resolver = default_resolver,
         address_ok: AddressCheck | None = None,
     ) -> None:
@@ -95,8 +101,10 @@ class ImageStore:
         self.site = site
         self.folder = image_folder(site, settings.folder)
         contained(site, self.folder)  # a folder that is a link out of the site: refused before any work
-        self._own_client = client is None
-        self.client = client or HttpClient(pool_size=settings.jobs, resolve=resolve)
+        self._own_client = client is None and connect is None
+        self._client = client
+        self._connect = connect  # the run's shared client, asked for on the first download
+        self._resolve = resolve
         self._limits = image_limits(settings)
         self._address_ok = address_ok or ((lambda ip: True) if settings.allow_private else is_public)
         self._pool: ThreadPoolExecutor | None = None
@@ -113,11 +121,23 @@ class ImageStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def client(self) -> HttpClient:
+        """The HTTP client, made on the first download (a run with none never imports requests)."""
+        with self._lock:
+            if self._client is None and self._connect is not None:
+                self._client = self._connect()
+            if self._client is None:
+                from .http import HttpClient
+
+                self._client = HttpClient(pool_size=self.settings.jobs, resolve=self._resolve)
+            return self._client
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._own_client:
-            self.client.close()
+        if self._own_client and self._client is not None:
+            self._client.close()
 
     def localise(self, images: list[ImageRef], page: PageSource) -> list[ImageOutcome]:
         """One outcome per image, in order; a failed image never raises."""
@@ -177,6 +197,8 @@ class ImageStore:
             if future is not None:
                 return future, True
             if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
                 self._pool = ThreadPoolExecutor(max(self.settings.jobs, 1), thread_name_prefix="wx2post-img")
             future = self._pool.submit(self._download, stem, url)
             self._downloads[stem] = future

@@ -12,12 +12,13 @@ footer. When the shape is not there either, a general main-content extractor
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
+
+from .lazyre import lazy
 
 # Elements a body can be: the text-bearing containers WeChat and its editors write.
 _CONTAINERS = frozenset(("div", "section", "article", "main", "td", "body"))
@@ -27,8 +28,8 @@ _BLOCKS = frozenset(("p", "section", "div", "h1", "h2", "h3", "h4", "h5", "h6", 
 # longer phrases, followed by a few characters (微信扫一扫可打开此内容 ...).
 _FOOTER_WHOLE = frozenset(("阅读原文", "写留言", "留言", "精选留言", "喜欢此内容的人还喜欢"))
 _FOOTER_STARTS = ("微信扫一扫", "预览时标签不可点", "继续滑动看下一个", "向上滑动看下一个")
-_DATE = re.compile(r"\d{4}\s*(?:年|-|/|\.)\s*\d{1,2}\s*(?:月|-|/|\.)\s*\d{1,2}")
-_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000]+")
+_DATE = lazy(r"\d{4}\s*(?:年|-|/|\.)\s*\d{1,2}\s*(?:月|-|/|\.)\s*\d{1,2}")
+_SPACE = lazy(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000]+")
 # The body holds at least this share of the text between the account block and the footer:
 # less, and a wrapper of all but the article's opening paragraphs would do.
 _BODY_SHARE = 0.95

@@ -23,15 +23,17 @@ import re
 
 from lxml import etree
 
+from .lazyre import lazy
+
 _REFUSED_ELEMENTS = frozenset({"script", "foreignobject", "handler", "iframe", "embed", "object", "include"})
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XINCLUDE = "http://www.w3.org/2001/XInclude"
-_LOCAL_REFERENCE = re.compile(r"^(?:#[^\s]*|data:image/(?:png|jpeg|jpg|gif|webp|bmp)[;,].*)$", re.I | re.S)
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
-_ACTIVE = re.compile(r"(?:java|vb)script:|data:text|data:application|@import|expression\(", re.I)
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-_DECLARATION = re.compile(r"<!(?:ENTITY|ATTLIST|ELEMENT|NOTATION)\b")
-_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
+_LOCAL_REFERENCE = lazy(r"^(?:#[^\s]*|data:image/(?:png|jpeg|jpg|gif|webp|bmp)[;,].*)$", re.I | re.S)
+_CSS_URL = lazy(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+_ACTIVE = lazy(r"(?:java|vb)script:|data:text|data:application|@import|expression\(", re.I)
+_INVISIBLE = lazy(r"[\x00-\x20\x7f]+")
+_DECLARATION = lazy(r"<!(?:ENTITY|ATTLIST|ELEMENT|NOTATION)\b")
+_CSS_ESCAPE = lazy(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
 
 
 def svg_problem(data: bytes) -> str | None:

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import ExitStatus, UnsafePath, WxError
+from ..lazyre import lazy
 from ..presets import PRESETS, get_preset
 
 CONFIG_NAME = "wx2post.toml"
@@ -102,10 +103,10 @@ ONE_RUN_OPTIONS = frozenset(
 )
 # What `init` writes for a key whose default is "not set" (an example to uncomment).
 _EXAMPLES = {"save_html": "pages", "limit": 10, "since": "2026-11-01", "mp_base_url": "http://127.0.0.1:8080"}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2})?$")
+_DATE = lazy(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2})?$")
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
-_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$", re.I)
+_SIZE = lazy(r"^\s*\d+(\.\d+)?\s*([kmg]i?b?|b)?\s*$", re.I)
 _KIND_NAMES = {
     "str": "a string",
     "bool": "true or false",

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 import click
 from click.testing import CliRunner
 
+from ..lazyre import lazy
+
 WIDTH = 100
 # Sections of `convert`'s options, by click parameter name, in README order.
 SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -56,7 +58,7 @@ SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 MORE = "More options"
-_DEFAULT_IN_HELP = re.compile(r"\s*\[default: (.+)\]\.?$", re.S)
+_DEFAULT_IN_HELP = lazy(r"\s*\[default: (.+)\]\.?$", re.S)
 
 
 @contextmanager

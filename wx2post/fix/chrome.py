@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..lazyre import lazy
 from . import markdown
 from .engine import Change, FixContext, apply_edits, remove_lines
 
@@ -31,8 +32,8 @@ def block_finder(doc: markdown.Document) -> Callable[[int], object]:
     return owner.get
 
 
-_HEADING_NO_SPACE = re.compile(r"^(#{1,6})([^\s#].*)$")
-_NOT_A_HEADING = re.compile(r"^(?:[0-9A-Fa-f]{3,8}|\d+)\s*$")  # colours, issue numbers
+_HEADING_NO_SPACE = lazy(r"^(#{1,6})([^\s#].*)$")
+_NOT_A_HEADING = lazy(r"^(?:[0-9A-Fa-f]{3,8}|\d+)\s*$")  # colours, issue numbers
 
 
 def heading_space(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
@@ -57,13 +58,13 @@ def heading_space(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     return new, [Change(c.rule, c.line, lines[c.line - 1], new_lines[c.line - 1]) for c in changes]
 
 
-_WXID_LINE = re.compile(r"^\s*(?:\*\*)?微信号(?:\*\*)?\s*[:：]?\s*(?:[A-Za-z][-_A-Za-z0-9]{4,39})?\s*$")
-_INTRO_LINE = re.compile(r"^\s*(?:\*\*)?功能介绍(?:\*\*)?\s*[:：]?.*$")
-_NAME_LINE = re.compile(
+_WXID_LINE = lazy(r"^\s*(?:\*\*)?微信号(?:\*\*)?\s*[:：]?\s*(?:[A-Za-z][-_A-Za-z0-9]{4,39})?\s*$")
+_INTRO_LINE = lazy(r"^\s*(?:\*\*)?功能介绍(?:\*\*)?\s*[:：]?.*$")
+_NAME_LINE = lazy(
     r"^\s*(?:\[(?P<a>[^\[\]\n]{1,40})\]|\*\*(?P<b>[^*\n]{1,40})\*\*|(?P<c>[^\s#>*\[\]!<|`\-][^\n]{0,39}))\s*$"
 )
-SENTENCE_PUNCT = re.compile(r"[。，！？；,!?;]")
-_ATTRIBUTION = re.compile(r"转载自?[:：]\s*([^<>\n]+?)\s*(?:<br\s*/?>|\s*$)", re.M)
+SENTENCE_PUNCT = lazy(r"[。，！？；,!?;]")
+_ATTRIBUTION = lazy(r"转载自?[:：]\s*([^<>\n]+?)\s*(?:<br\s*/?>|\s*$)", re.M)
 
 
 def _known_accounts(text: str, ctx: FixContext) -> set[str]:
@@ -112,8 +113,8 @@ def profile_card(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
 
 
 _SCAN_TAIL = r"(?:关注该公众号|关注公众号|使用小程序|可打开此内容[，,]?\s*使用完整服务)"
-_CHROME_LINE = re.compile(r"^\s*(?:\*\*)?(?:微信扫一扫\s*" + _SCAN_TAIL + r"?|预览时标签不可点)(?:\*\*)?\s*$")
-_SCAN_FOLLOW = re.compile(r"^\s*(?:\*\*)?" + _SCAN_TAIL + r"(?:\*\*)?\s*$")
+_CHROME_LINE = lazy(r"^\s*(?:\*\*)?(?:微信扫一扫\s*" + _SCAN_TAIL + r"?|预览时标签不可点)(?:\*\*)?\s*$")
+_SCAN_FOLLOW = lazy(r"^\s*(?:\*\*)?" + _SCAN_TAIL + r"(?:\*\*)?\s*$")
 
 
 def page_chrome(text: str, ctx: FixContext) -> tuple[str, list[Change]]:

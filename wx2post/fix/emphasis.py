@@ -19,6 +19,7 @@ import re
 
 from markdown_it import MarkdownIt
 
+from ..lazyre import lazy
 from ..render import Run, Style, escape_line_start, line_to_markdown
 from . import markdown
 from .chrome import SENTENCE_PUNCT, block_finder, paragraph_lines
@@ -175,7 +176,7 @@ def bold_flanking(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     return _line_rewrites(text, "bold-flanking", "flanking")
 
 
-_EMPTY_BOLD_LINE = re.compile(r"^\s*\*\*(?:\s|&nbsp;)*\*\*\s*$")
+_EMPTY_BOLD_LINE = lazy(r"^\s*\*\*(?:\s|&nbsp;)*\*\*\s*$")
 
 
 def empty_bold(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
@@ -203,9 +204,9 @@ _FINAL = set("。！？；：…!?;:.")
 _MID = set("，、,")
 _CLOSERS = "”’」』）)》】\"'"
 _CONTINUATION = tuple("，。、；：？！）》」』”’,.;:?!)")
-_BOLD_ONLY = re.compile(r"^\*\*([^*\n]+?)\*\*$")
-_ENDS_BOLD = re.compile(r"\*\*([^*\n]+?)\*\*$")
-_PROSE_START = re.compile(r"^(?:[#>|!\[<`{=~]|[*+\-]\s|\d+[.)]\s|-{3,}|\*{3,}\s*$)")
+_BOLD_ONLY = lazy(r"^\*\*([^*\n]+?)\*\*$")
+_ENDS_BOLD = lazy(r"\*\*([^*\n]+?)\*\*$")
+_PROSE_START = lazy(r"^(?:[#>|!\[<`{=~]|[*+\-]\s|\d+[.)]\s|-{3,}|\*{3,}\s*$)")
 
 
 def _last_char(s: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_stem
+from ..lazyre import lazy
 from ..models import ImageRef
 from ..sources import PageSource
 from ..urls import clean_image_url, is_wechat_image, md_unescape, with_scheme
@@ -34,12 +35,10 @@ class ImageSpan:
     kind: str  # "inline", "reference", "html" or "broken"
 
 
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
-_SRC_ATTR = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_IMG_TAG = lazy(r"<img\b[^>]*>", re.I)
+_SRC_ATTR = lazy(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 # The exporter's image whose path was broken over lines, or is a Windows path: text to a reader.
-_BROKEN_IMAGE = re.compile(
-    r"!\[(?P<alt>[^\]\n]*)\]\((?P<target>[^()\n]*(?:\n[^()\n]+){1,2}|[^()\n]*\\[^()\n]*)\)"
-)
+_BROKEN_IMAGE = lazy(r"!\[(?P<alt>[^\]\n]*)\]\((?P<target>[^()\n]*(?:\n[^()\n]+){1,2}|[^()\n]*\\[^()\n]*)\)")
 
 
 def find_images(text: str, doc: markdown.Document | None = None) -> list[ImageSpan]:
@@ -93,10 +92,10 @@ def _img_sources(html: str) -> list[tuple[int, int]]:
     return spans
 
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_WINDOWS = re.compile(r"^[A-Za-z]:[\\/]")
-_LIQUID_PREFIX = re.compile(r"^(?:\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\})+")
-_ID_LIKE = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
+_SCHEME = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_WINDOWS = lazy(r"^[A-Za-z]:[\\/]")
+_LIQUID_PREFIX = lazy(r"^(?:\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\})+")
+_ID_LIKE = lazy(r"^[A-Za-z0-9_-]{8,200}$")
 
 
 def as_url(target: str) -> str:
@@ -196,9 +195,7 @@ def count_stored(ctx: FixContext, outcome: ImageOutcome) -> None:
         ctx.images_saved += 1
 
 
-_HEADER_IMG = re.compile(
-    r"""^(?P<key>header-img[ \t]*:[ \t]*)(?P<q>["']?)(?P<url>[^"'\s#]+)(?P=q)[ \t]*$""", re.M
-)
+_HEADER_IMG = lazy(r"""^(?P<key>header-img[ \t]*:[ \t]*)(?P<q>["']?)(?P<url>[^"'\s#]+)(?P=q)[ \t]*$""", re.M)
 
 
 def header_image(text: str, ctx: FixContext) -> tuple[str, list[Change]]:

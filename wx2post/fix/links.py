@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..lazyre import lazy
 from ..urls import article_id, clean_link, find_urls, is_credential, md_unescape
 from . import markdown
 from .engine import Change, FixContext, apply_edits
@@ -126,7 +127,7 @@ def front_matter_urls(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
 
 # Front matter keys that name where a repost comes from.
 SOURCE_KEYS = ("source", "source_url", "original", "original_url", "origin", "url", "link")
-_NOTE_LINK = re.compile(
+_NOTE_LINK = lazy(
     r"""\[[^\]\n]*原文[^\]\n]*\]\(\s*<?(?P<md>[^)\s>]+)|<a\s[^>]*?href\s*=\s*["'](?P<html>[^"']+)["'][^>]*>[^<]*原文"""
 )
 

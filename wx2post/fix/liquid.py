@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import lazy
 from ..post import escape_template
 from . import links, markdown
 from .engine import Change, FixContext, apply_edits
 
-_LIQUID_OPEN = re.compile(r"\{\{|\{%")
-_RAW_REGION = re.compile(r"\{%-?\s*(raw|comment)\s*-?%\}.*?\{%-?\s*end\1\s*-?%\}", re.S)
-_HIGHLIGHT = re.compile(r"(\{%-?\s*highlight\b[^%]*-?%\})(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
-_PRE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
-_ESCAPE_FORM = re.compile(r"""\{\{-?\s*(["'])(?:\{\{|\{%|\}\}|%\})\1\s*-?\}\}""")
-_JEKYLL_TAG = re.compile(
+_LIQUID_OPEN = lazy(r"\{\{|\{%")
+_RAW_REGION = lazy(r"\{%-?\s*(raw|comment)\s*-?%\}.*?\{%-?\s*end\1\s*-?%\}", re.S)
+_HIGHLIGHT = lazy(r"(\{%-?\s*highlight\b[^%]*-?%\})(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
+_PRE = lazy(r"<pre\b.*?</pre>", re.S | re.I)
+_ESCAPE_FORM = lazy(r"""\{\{-?\s*(["'])(?:\{\{|\{%|\}\}|%\})\1\s*-?\}\}""")
+_JEKYLL_TAG = lazy(
     r"\{%-?\s*(?:highlight|endhighlight|include|include_relative|post_url|link|raw|endraw"
     r"|comment|endcomment)\b[^%\n]*-?%\}"
 )
-_SITE_VAR = re.compile(r"\{\{-?\s*site\.[A-Za-z_][\w.-]*\s*-?\}\}")
-_TARGET_BEFORE = re.compile(
+_SITE_VAR = lazy(r"\{\{-?\s*site\.[A-Za-z_][\w.-]*\s*-?\}\}")
+_TARGET_BEFORE = lazy(
     r"""(?:\]\(\s*<?|\]:[ \t]*<?|\b(?:src|href|srcset|poster|data-src)\s*=\s*["']?)$""", re.I
 )
 

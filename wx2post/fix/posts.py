@@ -14,11 +14,13 @@ from typing import Any
 import frontmatter
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
+from ..lazyre import lazy
+
 
 class _TomlText(BaseHandler):
     """`+++` front matter, split as text; read only when python-frontmatter can (toml installed)."""
 
-    FM_BOUNDARY = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
+    FM_BOUNDARY = lazy(r"^\+{3,}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
 
     def load(self, fm: str, **kwargs: object) -> Any:
@@ -48,7 +50,7 @@ class PostParts:
         return front_values(self.front, self.handler)
 
 
-_YAML_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_YAML_CLOSE = lazy(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 
 
 def split_post(text: str) -> PostParts:
@@ -91,7 +93,7 @@ def front_values(front: str, handler: BaseHandler | None = None) -> dict[str, An
     return data if isinstance(data, dict) else {}
 
 
-_REPOST_MARK = re.compile(
+_REPOST_MARK = lazy(
     r"(?:mp\.weixin\.qq\.com|(?:mmbiz|mmecoa|mmsns)\.qpic\.cn|mmbiz\.qlogo\.cn|微信公众号|来源[:：]\s*微信)"
 )
 

@@ -10,19 +10,19 @@ other inline tag only changes the style of its text.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 
 from lxml.html import HtmlElement
 
+from ..lazyre import lazy
 from .escape import link_target, longest_run
 from .headings import HEADING_LEVELS, paragraph_in_heading_tag, styled_heading_level
 from .inline import runs_to_markdown
 from .style import BLOCK_TAGS, BREAK, SPACES, Break, ImageTarget, Run, Style, inline_style
 from .tables import table_markdown
 
-_ALT_ESCAPE = re.compile(r"([\\\[\]`*_])")
-_LIST_START = re.compile(r"(?:[-+*]|\d{1,9}[.)]) ")
+_ALT_ESCAPE = lazy(r"([\\\[\]`*_])")
+_LIST_START = lazy(r"(?:[-+*]|\d{1,9}[.)]) ")
 
 
 def render_markdown(body: HtmlElement, image_target: ImageTarget) -> str:

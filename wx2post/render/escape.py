@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import lazy
 from ..safety import link_scheme
 from ..urls import find_urls
 
-_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
-_ALWAYS = re.compile(r"[`*]")
-_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|\s|$)")
-_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
-_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
-_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
-_BRACKET = re.compile(r"[\[\]]")
+_ENTITY_LIKE = lazy(r"&(?=#?\w+;)")
+_ALWAYS = lazy(r"[`*]")
+_BACKSLASH = lazy(r"\\(?=[!-/:-@\[-`{-~]|\s|$)")
+_UNDERSCORE = lazy(r"(?<![^\W_])_|_(?![^\W_])")
+_LINK_CLOSE = lazy(r"\](?=[(\[:])")
+_TAG_OPEN = lazy(r"<(?=[A-Za-z/!?])")
+_BRACKET = lazy(r"[\[\]]")
 # `{:` opens a kramdown attribute list (`{: onclick=...}`) or extension (`{::nomarkdown}`)
 # anywhere in a line; `\{` prints `{` in every Markdown reader.
-_KRAMDOWN_OPEN = re.compile(r"\{(?=:)")
+_KRAMDOWN_OPEN = lazy(r"\{(?=:)")
 
 
 def escape_text(text: str, autolink: bool = True, label: bool = False) -> str:
@@ -75,7 +76,7 @@ def escape_plain(text: str, label: bool = False) -> str:
     return text.replace("$$", "\\$\\$")
 
 
-_LINE_START_ESCAPE = re.compile(
+_LINE_START_ESCAPE = lazy(
     r"^(?:(?P<char>[#>|])|(?P<list>[-+])(?=[ \t]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=[ \t]|$)"
     r"|(?P<colon>:)(?=[ \t])|(?P<brace>\{)(?=:)|(?P<rule>[-=]+[ \t]*$))"
 )

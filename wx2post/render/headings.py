@@ -3,17 +3,16 @@ paragraphs in large bold type (WeChat's editor rarely writes `<h2>`)."""
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ..lazyre import lazy
 from .style import SPACES, Style, inline_style
 
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d*)?|\.\d+)\s*px")  # in lowercased CSS
+_FONT_SIZE = lazy(r"font-size\s*:\s*(\d+(?:\.\d*)?|\.\d+)\s*px")  # in lowercased CSS
 _SENTENCE_END = tuple("。！？；，、,.;!?…")
-_SENTENCE_MARK = re.compile(r"[。！？；!?;]")
+_SENTENCE_MARK = lazy(r"[。！？；!?;]")
 _STYLES = etree.XPath("descendant-or-self::*/@style")  # gathered in C, not element by element
 
 

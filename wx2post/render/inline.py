@@ -12,10 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..lazyre import lazy
 from .escape import code_span, escape_line_start, escape_text, link_target
 from .style import SPACES, Break, Run, Style
 
-_ASCII_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_ASCII_SPACES = lazy(r"[ \t\r\n\f\v]+")
 
 
 def runs_to_markdown(runs: list[Run | Break]) -> str:
@@ -68,7 +69,7 @@ class _Unit:
     link: tuple[str, list[tuple[Style, str]]] | None = None  # (href, label runs)
 
 
-_TOKEN = re.compile(r"<https?://[^\s<>]+>|\\.|&(?:lt|gt|amp|#\d+);|\s+|[^\W_]+|.", re.S)
+_TOKEN = lazy(r"<https?://[^\s<>]+>|\\.|&(?:lt|gt|amp|#\d+);|\s+|[^\W_]+|.", re.S)
 
 
 def line_to_markdown(line: list[Run], before: str = "", after: str = "") -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
+from ..lazyre import lazy
 from ..safety import is_allowed_target
 
 BLOCK_TAGS = frozenset(
@@ -16,11 +17,11 @@ BLOCK_TAGS = frozenset(
     "blockquote ul ol li dl dt dd pre table thead tbody tfoot tr td th hr "
     "h1 h2 h3 h4 h5 h6 form fieldset details summary".split()
 )
-SPACES = re.compile(r"\s+")
+SPACES = lazy(r"\s+")
 # Values after a property name, read in lowercased CSS (names and keywords ignore case).
-_BOLD_VALUE = re.compile(r"\s*:\s*(?:bold|bolder|[6-9]00)")
-_NORMAL_VALUE = re.compile(r"\s*:\s*(?:normal|lighter|[1-4]00)")
-_ITALIC_VALUE = re.compile(r"\s*:\s*(?:italic|oblique)")
+_BOLD_VALUE = lazy(r"\s*:\s*(?:bold|bolder|[6-9]00)")
+_NORMAL_VALUE = lazy(r"\s*:\s*(?:normal|lighter|[1-4]00)")
+_ITALIC_VALUE = lazy(r"\s*:\s*(?:italic|oblique)")
 
 # Tags that change the style of their text by themselves.
 _STYLING_TAGS = frozenset("strong b em i cite code kbd samp tt a".split())

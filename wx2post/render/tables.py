@@ -4,11 +4,11 @@ cells' blocks when the table only lays out the page (one column)."""
 from __future__ import annotations
 
 import html
-import re
 from typing import TYPE_CHECKING
 
 from lxml.html import HtmlElement
 
+from ..lazyre import lazy
 from ..safety import sanitize_html
 from .style import BLOCK_TAGS, SPACES, ImageTarget, Style, inline_style
 
@@ -42,7 +42,7 @@ def table_markdown(walker: Walker, el: HtmlElement) -> str:
     return "\n".join(lines)
 
 
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+_UNESCAPED_PIPE = lazy(r"(?<!\\)((?:\\\\)*)\|")
 
 
 def cell_markdown(walker: Walker, td: HtmlElement) -> str:

@@ -14,19 +14,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..lazyre import lazy
 from ..urls import article_id
 
 _HOSTS = r"archive\.(?:today|ph|is|li|vn|fo|md)"
 MARKERS = tuple(
     f"{h}".encode() for h in ("archive.today", "archive.ph/", "archive.is/", "archive.li/", "archive.vn/")
 ) + (b"archive.fo/", b"archive.md/")
-_WRAPPED = re.compile(rf"(?:https?:)?//{_HOSTS}/o/[A-Za-z0-9]+/(?P<url>https?://[^\s\"'<>]+)", re.I)
-_HASHED = re.compile(
-    rf"(?:https?:)?//{_HOSTS}/[A-Za-z0-9]+/(?P<name>[0-9a-f]{{16,64}}\.[a-z0-9]{{2,5}})", re.I
-)
-_CANONICAL = re.compile(rf"<link[^>]*rel=[\"']?canonical[\"']?[^>]*{_HOSTS}[^>]*>", re.I)
-_ANCHOR_OR_INPUT = re.compile(r"<(?:a\b[^>]*\bhref|input\b[^>]*\bvalue)\s*=\s*[\"']([^\"']+)[\"']", re.I)
-_TITLE_HEADING = re.compile(r"<h[12][\s>]", re.I)
+_WRAPPED = lazy(rf"(?:https?:)?//{_HOSTS}/o/[A-Za-z0-9]+/(?P<url>https?://[^\s\"'<>]+)", re.I)
+_HASHED = lazy(rf"(?:https?:)?//{_HOSTS}/[A-Za-z0-9]+/(?P<name>[0-9a-f]{{16,64}}\.[a-z0-9]{{2,5}})", re.I)
+_CANONICAL = lazy(rf"<link[^>]*rel=[\"']?canonical[\"']?[^>]*{_HOSTS}[^>]*>", re.I)
+_ANCHOR_OR_INPUT = lazy(r"<(?:a\b[^>]*\bhref|input\b[^>]*\bvalue)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_TITLE_HEADING = lazy(r"<h[12][\s>]", re.I)
 
 
 def is_archive_today(head: bytes) -> bool:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputError
+from ..lazyre import lazy
 from .exports import json_articles, json_records, read_json_article, read_zip_page, zip_pages
 from .page import PageSource
 from .warc import WARC_SUFFIXES, read_warc_article, warc_articles
@@ -19,7 +20,7 @@ from .webarchive import from_web_archive
 
 SEPARATOR = "::"
 CONTAINER_SUFFIXES = (*WARC_SUFFIXES, ".zip", ".json")
-_MEMBER = re.compile(r"^(?P<file>.+?(?:\.warc|\.warc\.gz|\.zip|\.json))::(?P<member>.+)$", re.I | re.S)
+_MEMBER = lazy(r"^(?P<file>.+?(?:\.warc|\.warc\.gz|\.zip|\.json))::(?P<member>.+)$", re.I | re.S)
 
 
 def is_container(path: Path) -> bool:

@@ -15,6 +15,8 @@ import codecs
 import re
 from collections.abc import Iterator
 
+from ..lazyre import lazy
+
 _BOMS = (  # longest first: a UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -22,8 +24,8 @@ _BOMS = (  # longest first: a UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_XML_DECLARATION = re.compile(rb"""^\s*<\?.*encoding=['"](.*?)['"].*\?>""", re.I)
-_META_CHARSET = re.compile(rb"""<\s*meta[^>]+charset\s*=\s*["']?([^>]*?)[ /;'">]""", re.I)
+_XML_DECLARATION = lazy(rb"""^\s*<\?.*encoding=['"](.*?)['"].*\?>""", re.I)
+_META_CHARSET = lazy(rb"""<\s*meta[^>]+charset\s*=\s*["']?([^>]*?)[ /;'">]""", re.I)
 XML_WINDOW = 1024  # an XML declaration opens the document
 # WeChat pages carry long <head>s and some crawlers add junk: look a little further.
 META_WINDOW_MIN = 2048

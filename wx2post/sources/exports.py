@@ -14,13 +14,15 @@ from __future__ import annotations
 import html as html_lib
 import json
 import posixpath
-import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .hints import parse_listed_time
 from .page import HTML_SUFFIXES, MAX_PAGE_BYTES, PageSource, decode_page
+
+if TYPE_CHECKING:
+    import zipfile
 
 MAX_PART_BYTES = 32 * 1024 * 1024
 
@@ -66,6 +68,8 @@ def read_zip_page(path: Path, name: str) -> PageSource:
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
+    import zipfile  # here: zipfile brings shutil and the compressors, for ZIP inputs only
+
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

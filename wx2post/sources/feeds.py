@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..errors import InputError
+from ..lazyre import lazy
 from ..models import BEIJING
 
 FEED_KINDS = ("rss", "atom", "json", "opml")
@@ -33,11 +34,9 @@ MAX_FEED_BYTES = 32 * 1024 * 1024  # a full-text feed of 50 long articles is a f
 # Text shorter than this in an item's content is a teaser, not the article.
 MIN_FULL_TEXT_CHARS = 200
 
-_XML_PROLOGUE = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S | re.I
-)
-_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-_TAGS = re.compile(r"<[^>]+>")
+_XML_PROLOGUE = lazy(rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S | re.I)
+_ROOT = lazy(rb"<([A-Za-z_][\w.:-]*)")
+_TAGS = lazy(r"<[^>]+>")
 
 
 @dataclass

@@ -15,19 +15,20 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from ..lazyre import lazy
 from ..models import BEIJING
 
 # A date prefix: 8 digits (day), 12 (minute) or 14 (second), bracketed or not, the date
 # part possibly written with dashes and the time glued to it (`2025-12-20225424`).
-_NAME_DATE = re.compile(
+_NAME_DATE = lazy(
     r"^\[?(?P<y>(?:19|20)\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)"
     r"(?:[ _T-]?(?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)?)?\]?"
 )
-_CSV_DATE = re.compile(
+_CSV_DATE = lazy(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})日?"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
-_NOT_IN_NAMES = re.compile(r"[\s\\/:*?\"<>|\u200b\ufeff]+")
+_NOT_IN_NAMES = lazy(r"[\s\\/:*?\"<>|\u200b\ufeff]+")
 
 
 def name_date(name: str) -> datetime | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..lazyre import lazy
 from .decode import decode_bytes, decode_text, first_encoding
 from .encoding import bom_encoding
 
@@ -31,8 +32,8 @@ SMALL_PAGE_CHARS = 200_000
 BYTES_SCAN_MIN = 4 * SMALL_PAGE_CHARS
 
 # Crawlers leave their own output (a command line, a log line) before the page.
-_PAGE_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", re.I)
-_PAGE_START_TEXT = re.compile(_PAGE_START.pattern.decode("ascii"), re.I)
+_PAGE_START = lazy(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", re.I)
+_PAGE_START_TEXT = lazy(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<meta[\s>]", re.I)
 
 
 @dataclass

@@ -12,33 +12,35 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import lazy
+
 _SLASH = r"(?:\\?/)"
 # `[scheme:]//web.archive.org/web/<timestamp><modifier>/<original>`, the host optional
 # (root-relative `/web/...` links). Modifiers: im_ (image), js_, cs_ (style), id_ (raw),
 # if_/fw_ (frames), oe_, mp_ ...: two letters and `_`. The original's scheme may have lost
 # a slash to path normalisation (`https:/mp.weixin.qq.com`).
-_REWRITTEN = re.compile(
+_REWRITTEN = lazy(
     rf"(?:(?:https?:)?{_SLASH}{_SLASH}(?:web\.)?archive\.org)?{_SLASH}web{_SLASH}\d{{4,14}}(?:[a-z]{{2}}_)?{_SLASH}"
     rf"(?P<url>(?:https?:{_SLASH}{{1,2}}|{_SLASH}{_SLASH})?[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}(?=[/\\:?#\"'\s<>)]|$))",
     re.I,
 )
-_TOOLBAR = re.compile(
+_TOOLBAR = lazy(
     r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->", re.S | re.I
 )
 # The playback include at the top of <head>, up to the comment that ends it.
-_REWRITE_INCLUDE = re.compile(
+_REWRITE_INCLUDE = lazy(
     r"<script[^>]*(?:/_static/js/|archive\.org/includes/)[^>]*>.*?"
     r"<!--\s*End Wayback Rewrite JS Include\s*-->",
     re.S | re.I,
 )
-_ARCHIVE_TAGS = re.compile(
+_ARCHIVE_TAGS = lazy(
     r"<script[^>]*\bsrc=[\"'][^\"']*(?:/_static/|archive\.org/includes/)[^\"']*[\"'][^>]*>\s*</script>"
     r"|<link[^>]*\bhref=[\"'][^\"']*/_static/[^\"']*[\"'][^>]*>"
     r"|<script[^>]*>\s*(?:window\.RufflePlayer|__wm\.)[^<]*</script>",
     re.I,
 )
-_ARCHIVE_NOTES = re.compile(r"<!--\s*(?:FILE ARCHIVED ON|playback timings).*?-->", re.S | re.I)
-_WOMBAT = re.compile(r"__wm\.wombat\(\s*[\"'](?P<url>[^\"']+)[\"']")
+_ARCHIVE_NOTES = lazy(r"<!--\s*(?:FILE ARCHIVED ON|playback timings).*?-->", re.S | re.I)
+_WOMBAT = lazy(r"__wm\.wombat\(\s*[\"'](?P<url>[^\"']+)[\"']")
 # The archive's own insertions. A link to an archived page is no marker: an article about
 # censorship may well cite the Wayback Machine, and its links must stay as they are.
 MARKERS = (b"BEGIN WAYBACK TOOLBAR INSERT", b"__wm.wombat(", b"_static/js/wombat.js", b"Wayback Rewrite JS")

@@ -19,14 +19,15 @@ from typing import Any
 
 import yaml
 
+from ..lazyre import lazy
 from ..presets import PRESETS
 from ..urls import article_id, clean_url
 from .records import POST_SUFFIXES, CorruptState, Written, valid_post_path
 
 MAX_POST_BYTES = 16 * 1024 * 1024
-_FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT = lazy(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 # A body image still on WeChat's CDN: that image was not saved when the post was written.
-_REMOTE_IMAGE = re.compile(r"!\[[^\]]*\]\(https?://mmbiz\.q(?:pic|logo)\.cn/")
+_REMOTE_IMAGE = lazy(r"!\[[^\]]*\]\(https?://mmbiz\.q(?:pic|logo)\.cn/")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

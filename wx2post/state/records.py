@@ -10,15 +10,16 @@ path that is relative, normalised, inside the site and names a Markdown file (`"
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..lazyre import lazy
+
 VERSION = 1
 POST_SUFFIXES = (".md", ".markdown")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SHA256 = lazy(r"[0-9a-f]{64}")
+_CONTROL = lazy(r"[\x00-\x1f\x7f]")
 _ENTRY_KEYS = {"path", "sha256", "complete", "adopted"}
 _TOP_KEYS = {"version", "posts", "inputs"}
 _OPS = {"intent", "set", "done"}

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
+from ..lazyre import lazy
 from .decode import decode_fully, unescape_link
 from .identity import album_url, article_id
 from .parts import (
@@ -44,9 +45,9 @@ URL_VALUED_PARAMS = ("url", "u", "redirect_uri", "redirect_url", "redirect", "ta
 
 # `key=` wherever a parameter could start: after a separator, a slash, a space, a quote
 # or at the very start; never inside another name (`monkey=`, `api-key=`).
-_CREDENTIAL_ASSIGNMENT = re.compile(rf"(?i)(?<![A-Za-z0-9_.~-]){CREDENTIAL_NAME_RE}=(?=[^&;#\s\"'<>…])")
-_MAYBE_CREDENTIAL = re.compile(r"(?i)key|uin|pass_|appmsg_|sharer_|wx_header|session|devicetype|[%&\\]")
-_URL_START = re.compile(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//|(?:mp\.)?weixin\.qq\.com/)")
+_CREDENTIAL_ASSIGNMENT = lazy(rf"(?i)(?<![A-Za-z0-9_.~-]){CREDENTIAL_NAME_RE}=(?=[^&;#\s\"'<>…])")
+_MAYBE_CREDENTIAL = lazy(r"(?i)key|uin|pass_|appmsg_|sharer_|wx_header|session|devicetype|[%&\\]")
+_URL_START = lazy(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//|(?:mp\.)?weixin\.qq\.com/)")
 
 Drop = Callable[[str], bool]
 

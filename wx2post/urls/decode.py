@@ -15,10 +15,12 @@ import html
 import re
 from urllib.parse import unquote
 
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_NUMERIC_LOOSE = re.compile(r"(&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6}));?")
-_JS_ESCAPE = re.compile(r"\\(?:[xX]([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})|(/))")
-_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+from ..lazyre import lazy
+
+_ENTITY = lazy(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_NUMERIC_LOOSE = lazy(r"(&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6}));?")
+_JS_ESCAPE = lazy(r"\\(?:[xX]([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4})|(/))")
+_MD_ESCAPE = lazy(r"\\([!-/:-@\[-`{-~])")
 _MAX_ROUNDS = 64  # every round that changes anything shortens the text: this is only a backstop
 
 

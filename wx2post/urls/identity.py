@@ -9,10 +9,10 @@ new tracking parameters appear every year, and a value such as
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlencode
 
+from ..lazyre import lazy
 from .decode import unescape_link
 from .parts import is_wechat_host, param_name, split_params, split_url, with_scheme
 
@@ -23,13 +23,13 @@ LEGACY_ID_PARAMS = {"appmsgid": "mid", "itemidx": "idx", "sign": "sn"}
 ALBUM_ID_PARAMS = ("__biz", "album_id")
 # What each identity value may hold: its longest allowed prefix is kept.
 _VALUE_CHARS = {
-    "__biz": re.compile(r"[A-Za-z0-9+/=_-]*"),
-    "mid": re.compile(r"[0-9]*"),
-    "idx": re.compile(r"[0-9]*"),
-    "sn": re.compile(r"[A-Za-z0-9_-]*"),
-    "album_id": re.compile(r"[A-Za-z0-9_-]*"),
+    "__biz": lazy(r"[A-Za-z0-9+/=_-]*"),
+    "mid": lazy(r"[0-9]*"),
+    "idx": lazy(r"[0-9]*"),
+    "sn": lazy(r"[A-Za-z0-9_-]*"),
+    "album_id": lazy(r"[A-Za-z0-9_-]*"),
 }
-SHORT_ID_RE = re.compile(r"^/s/([A-Za-z0-9_-]{8,64})/?$")
+SHORT_ID_RE = lazy(r"^/s/([A-Za-z0-9_-]{8,64})/?$")
 _ARTICLE_PATHS = frozenset({"/s", "/mp/appmsg/show", "/mp/rumor", ""})
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..lazyre import lazy
 from .decode import unquote_stable
 
 WECHAT_HOSTS = frozenset({"mp.weixin.qq.com", "weixin.qq.com"})
@@ -46,7 +47,7 @@ CREDENTIAL_NAME_RE = (
     + ")"
 )
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_SCHEME = lazy(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def is_credential(name: str) -> bool:

@@ -24,23 +24,24 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..lazyre import lazy
 from .clean import clean_link, has_credential
 from .parts import CREDENTIAL_NAME_RE
 
-_START = re.compile(
+_START = lazy(
     r"(?i)(?<![A-Za-z0-9+.-])(?:[a-z][a-z0-9+.-]{0,31}://|mailto:)"
     r"|(?<![\w:/.@%\\-])//(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
     r"|(?<![\w./@%\\-])(?:mp\.)?weixin\.qq\.com/"
 )
-_BODY = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]|\\[!-~])*")
-_ESCAPED_QUOTE = re.compile(r"(?i)&(?:quot|lt|gt|apos|#0*3[49]|#x0*2[27]);")
-_ENTITY_END = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);$")
+_BODY = lazy(r"(?:[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]|\\[!-~])*")
+_ESCAPED_QUOTE = lazy(r"(?i)&(?:quot|lt|gt|apos|#0*3[49]|#x0*2[27]);")
+_ENTITY_END = lazy(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);$")
 _TRAILING = "?!.,:'\\"
 _EMPHASIS = "*_~"
 # A run of URL characters outside any URL found: where stray credentials hide.
-_RUN = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&*+,;=%\[\]]|\\[!-~])+")
-_WORD = re.compile(r"[!-~]+")
-_MASK_VALUE = re.compile(rf"(?i)(?<![A-Za-z0-9_.~-])({CREDENTIAL_NAME_RE})=[^&;#\s\"'<>)]*")
+_RUN = lazy(r"(?:[A-Za-z0-9\-._~:/?#@!$&*+,;=%\[\]]|\\[!-~])+")
+_WORD = lazy(r"[!-~]+")
+_MASK_VALUE = lazy(rf"(?i)(?<![A-Za-z0-9_.~-])({CREDENTIAL_NAME_RE})=[^&;#\s\"'<>)]*")
 
 
 @dataclass(frozen=True)

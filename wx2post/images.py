@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -22,6 +24,7 @@ from .models import ImageRef
 from .svg import svg_problem
 from .urls import clean_image_url, is_wechat_image
 
+MAX_STORED_SVG = 20 * 1024 * 1024  # the default --max-image-size: a bigger SVG was never a download
 # Every extension sniff_extension can return: a stored file with another suffix is not ours.
 IMAGE_EXTENSIONS = frozenset({"jpeg", "png", "gif", "webp", "svg", "bmp", "avif", "heic", "ico", "tiff"})
 
@@ -244,6 +247,42 @@ def check_svg(data: bytes) -> None:
     problem = svg_problem(data)
     if problem:
         raise BadImage(problem)
+
+
+def stored_problem(path: Path) -> str | None:
+    """Why a file already in the image folder must not be referenced, or None.
+
+    The one check every reuse of a stored image goes through (convert's and fix's store,
+    fix's relinking and dry run): an SVG stored by an older version, or by hand, was
+    never checked, and it is served from the blog's origin like a fresh one. So an SVG is
+    checked as a download is (`check_svg`), once per file state (name, size, mtime)."""
+    if path.suffix.lower() != ".svg":
+        return None
+    try:
+        info = path.stat()
+    except OSError as error:
+        return f"unreadable ({error.strerror or type(error).__name__})"
+    return _stored_svg_problem(os.fspath(path), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _stored_svg_problem(path: str, size: int, mtime_ns: int) -> str | None:
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_STORED_SVG + 1)
+    except OSError as error:
+        return f"unreadable ({error.strerror or type(error).__name__})"
+    if len(data) > MAX_STORED_SVG:
+        return f"an SVG over {MAX_STORED_SVG // (1024 * 1024)} MB"
+    problem = svg_problem(data)
+    return f"the stored SVG is refused: {problem}" if problem else None
+
+
+def check_stored(path: Path) -> None:
+    """BadImage when `stored_problem` refuses the stored file."""
+    problem = stored_problem(path)
+    if problem:
+        raise BadImage(f"{path.name} in the image folder: {problem}")
 
 
 def file_name(stem: str, ext: str) -> str:

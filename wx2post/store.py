@@ -26,6 +26,7 @@ from .images import (
     BadImage,
     ImageOutcome,
     ImageSettings,
+    check_stored,
     check_svg,
     decode_data_uri,
     file_name,
@@ -205,8 +206,11 @@ class ImageStore:
             return future, False
 
     def _download(self, stem: str, url: str) -> _Stored:
-        if cached := self._cached(stem):  # stored meanwhile from another article's export
-            return _Stored(cached, "cache")
+        try:
+            if cached := self._cached(stem):  # stored meanwhile from another article's export
+                return _Stored(cached, "cache")
+        except BadImage as error:
+            return _Stored(None, "failed", _describe(error))
 
         def write(sink: IO[bytes]) -> str:
             body = self.client.fetch(url, sink, self._limits, accept=ACCEPT, address_ok=self._address_ok)
@@ -225,7 +229,9 @@ class ImageStore:
     # -- the folder ----------------------------------------------------------
 
     def _cached(self, stem: str) -> Path | None:
-        """An already stored `<stem>.<ext>` (a regular, non-empty file)."""
+        """An already stored `<stem>.<ext>` (a regular, non-empty file); BadImage when it is
+        an SVG that fails the check a download gets (images.stored_problem): the image then
+        fails as a refused download does, and the file is not referenced."""
         with self._lock:
             if self._stored is None:
                 # Once per folder and run: part files a killed run left behind go first.
@@ -239,7 +245,10 @@ class ImageStore:
             info = path.stat()
         except OSError:  # removed since the scan
             return None
-        return path if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+            return None
+        check_stored(path)
+        return path
 
     def _store_bytes(self, stem: str, data: bytes) -> _Stored:
         if cached := self._cached(stem):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_folder
+from ..images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_folder, stored_problem
 from ..models import ImageRef
 from ..sources import PageSource
 
@@ -99,7 +99,8 @@ class FixContext:
             return found
         for name in names:
             stem, _, ext = name.rpartition(".")
-            if stem and ext.lower() in IMAGE_EXTENSIONS and (folder / name).is_file():
+            path = folder / name
+            if stem and ext.lower() in IMAGE_EXTENSIONS and path.is_file() and stored_problem(path) is None:
                 found.setdefault(stem, name)
         return found
 

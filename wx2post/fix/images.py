@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ..images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_stem
+from ..images import (
+    IMAGE_EXTENSIONS,
+    ImageOutcome,
+    ImageSettings,
+    image_stem,
+    remote_reference,
+    stored_problem,
+)
 from ..lazyre import lazy
 from ..models import ImageRef
 from ..sources import PageSource
@@ -148,7 +155,7 @@ def find_stored(name: str, ctx: FixContext) -> str | None:
     stored = ctx.stored_images()
     if ext.lower() in IMAGE_EXTENSIONS and stored.get(stem) != name:
         folder = ctx.image_dir
-        if folder is not None and (folder / name).is_file():
+        if folder is not None and (folder / name).is_file() and stored_problem(folder / name) is None:
             return name
     return stored.get(stem)
 
@@ -265,10 +272,20 @@ class PlanStore:
             if name is not None:
                 outcomes.append(ImageOutcome(ref, self.settings.prefix + name, None, "cache"))
                 continue
+            refused = self._refused(stem)
+            if refused:  # what --write's store says of it (store.ImageStore._cached)
+                outcomes.append(ImageOutcome(ref, remote_reference(ref), None, "failed", refused))
+                continue
             outcomes.append(
                 ImageOutcome(ref, self.settings.prefix + f"{stem}.{_guess_ext(ref.url)}", None, "planned")
             )
         return outcomes
+
+    def _refused(self, stem: str) -> str:
+        folder = self.ctx.image_dir
+        path = folder / f"{stem}.svg" if folder is not None else None
+        problem = stored_problem(path) if path is not None and path.is_file() else None
+        return f"{path.name} in the image folder: {problem}" if path is not None and problem else ""
 
 
 def _guess_ext(url: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import wx2post.runner as runner_module
+import wx2post.runner.pool as pool_module
 from wx2post.cli import main
 from wx2post.errors import ExitStatus
 
@@ -28,7 +29,7 @@ class Spy:
         self.pools: list[int] = []
         real_submit = ProcessPoolExecutor.submit
         real_init = ProcessPoolExecutor.__init__
-        real_draft = runner_module.draft_file
+        real_draft = pool_module.draft_file
         spy = self
 
         def init(pool: ProcessPoolExecutor, *args: Any, **kw: Any) -> None:
@@ -47,7 +48,7 @@ class Spy:
 
         monkeypatch.setattr(ProcessPoolExecutor, "__init__", init)
         monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
-        monkeypatch.setattr(runner_module, "draft_file", draft_file)
+        monkeypatch.setattr(pool_module, "draft_file", draft_file)
 
     def of(self, kind: str) -> list[Any]:
         return [value for k, value in self.events if k == kind]
@@ -78,8 +79,8 @@ def test_jobs_2_drafts_every_page_in_the_workers_in_chunks(
     assert spy.pools == [2]
     chunks = spy.of("chunk")
     assert sorted(p for chunk in chunks for p in chunk) == sorted(map(str, files))  # each page once
-    assert all(1 <= len(chunk) <= runner_module.CHUNK_PAGES for chunk in chunks)
-    assert len(chunks) == -(-count // runner_module.CHUNK_PAGES)  # full chunks, one partial at most
+    assert all(1 <= len(chunk) <= pool_module.CHUNK_PAGES for chunk in chunks)
+    assert len(chunks) == -(-count // pool_module.CHUNK_PAGES)  # full chunks, one partial at most
 
 
 def test_workers_get_work_before_the_first_page_is_finished(
@@ -100,7 +101,7 @@ def test_workers_get_work_before_the_first_page_is_finished(
     assert len(records) == 20
     # Both workers had a chunk (and the next ones were queued) before anything was written.
     assert reported[0] >= 2
-    assert len(spy.of("chunk")) == len(files) // runner_module.CHUNK_PAGES
+    assert len(spy.of("chunk")) == len(files) // pool_module.CHUNK_PAGES
 
 
 def test_the_last_partial_chunk_goes_out_when_the_input_ends(

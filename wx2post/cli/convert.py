@@ -212,7 +212,7 @@ def convert(
         cover_as_header=cover_as_header,
         extra_front_matter=loaded_front_matter(),
     )
-    images = ImageSettings(  # folder and prefix: per post, from the preset (Runner.store_for)
+    images = ImageSettings(  # folder and prefix: per post, from the preset (RunResources.store_for)
         mode=image_mode or ("remote" if to_stdout or dry_run else "local"),
         jobs=image_jobs,
         max_size=parse_size(max_image_size),

@@ -6,7 +6,7 @@ every preset, reads each Markdown file's front matter, and adopts the posts whos
 is a WeChat article link in the form wx2post writes. Adopted posts are wx2post's again (no
 PostExists on a re-run); because a rebuild cannot tell whether one was edited since, the
 first regeneration that changes an adopted post keeps its previous text in
-`.wx2post/backup/` (see runner.py).
+`.wx2post/backup/` (see runner/publish.py).
 """
 
 from __future__ import annotations

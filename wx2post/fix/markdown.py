@@ -14,6 +14,7 @@ rules leave it alone rather than guess.
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -213,23 +214,34 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
-def parse_tokens(text: str) -> tuple[list[Token], dict[str, Any]]:
+# markdown-it refuses links, images, autolinks and definitions with a `javascript:`, `vbscript:`,
+# `file:` or non-image `data:` destination (they stay text to it), but kramdown, marked and
+# goldmark render any scheme: the rule that neutralises such links reads the post as they do.
+@functools.cache
+def _any_scheme() -> MarkdownIt:  # built by the first run that asks: start-up stays as it was
+    md = _parser()
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def parse_tokens(text: str, *, any_scheme: bool = False) -> tuple[list[Token], dict[str, Any]]:
     env: dict[str, Any] = {}
     _RECORD.references = []
-    return _MD.parse(text, env), env
+    return (_any_scheme() if any_scheme else _MD).parse(text, env), env
 
 
 # -- the document -----------------------------------------------------------------------
 
 
-def read(text: str) -> Document:
-    """The regions of a body (front matter already split off)."""
+def read(text: str, *, any_scheme: bool = False) -> Document:
+    """The regions of a body (front matter already split off). `any_scheme`: links with any
+    destination are links (as kramdown and marked read them), not only those markdown-it allows."""
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     kinds = ["blank" if not line.strip() else "other" for line in lines]
-    tokens, env = parse_tokens(text)
+    tokens, env = parse_tokens(text, any_scheme=any_scheme)
     ref_lines = list(_RECORD.references)
     inlines: list[Inline] = []
     block = ""
@@ -300,7 +312,9 @@ def _read_definitions(doc: Document, lo: int, hi: int, refs: dict[str, Any]) -> 
 
     chunk_start = doc.starts[lo]
     chunk = doc.text[chunk_start : doc.line_end(min(hi, len(doc.lines)) - 1)]
-    for m in re.finditer(r"^[ \t>]*\[((?:\\.|[^\]\\])+)\]:[ \t]*\n?[ \t>]*(<[^>\n]*>|\S+)", chunk, re.M):
+    # A definition may open a list item (`- [1]: …`) or a quote.
+    lead = r"^(?:[ \t>]|(?:[-+*]|\d{1,9}[.)])[ \t]+)*"
+    for m in re.finditer(lead + r"\[((?:\\.|[^\]\\])+)\]:[ \t]*\n?[ \t>]*(<[^>\n]*>|\S+)", chunk, re.M):
         key = normalizeReference(m.group(1))
         if key in refs and key not in doc.references:
             start, end = m.start(2), m.end(2)

@@ -26,6 +26,10 @@ def short(text: str, limit: int = 72) -> str:
 def describe(change: Change) -> str:
     if change.rule in ("profile-card", "page-chrome", "empty-bold"):
         return f"{short(change.before)} → {change.after}"
+    if change.rule == "unsafe-links":
+        return f"{short(change.before)} → " + (
+            f"{short(change.after)} (link removed)" if change.after else "removed"
+        )
     if change.rule == "split-bold":
         return f"joined: {short(change.after)}"
     return f"{short(change.before)} → {short(change.after)}"

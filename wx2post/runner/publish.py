@@ -110,18 +110,7 @@ class Publisher:
         self.seen_articles.add(article, identity)
         copy = self.state.get(taken_over) if taken_over else None
         relpath = copy.path if copy is not None else self._relpath(draft)
-        replace = self.mode.force
-        if self.mode.writes:
-            target = contained(self.site, relpath)  # symlinks followed: never outside the site
-            current = _current(target)
-            if current is not None and not self.mode.force:
-                # wx2post's own, unedited post may be regenerated (a re-run repairs images).
-                if not (
-                    self.state.owns(identity, relpath, current)
-                    or (copy is not None and self.state.owns(taken_over, relpath, current))
-                ):
-                    raise PostExists(f"{target} exists (use --force to overwrite)")
-                replace = True
+        replace = self._may_replace(relpath, identity, taken_over if copy is not None else "")
         if self.state.unwritable is not None:
             raise self.state.unwritable  # no post (nor its images) that could not be recorded
         store = None if self.mode.dry_run else self.store_for(relpath)
@@ -140,6 +129,39 @@ class Publisher:
             result.status, result.post = "converted", site_path(self.site, relpath)
             self.emit(f"would write {result.post}")
             return
+        self._write(target, relpath, identity, conversion, result, replace=replace, input_key=input_key)
+
+    def _may_replace(self, relpath: str, identity: str, copy_identity: str) -> bool:
+        """Whether the post may replace the file at `relpath` (checked before any image is
+        saved): with --force, or where it is wx2post's own, unedited post of this article or
+        of the link-less copy this page takes over (a re-run repairs images); any other file
+        there is refused."""
+        if not self.mode.writes:
+            return self.mode.force
+        target = contained(self.site, relpath)  # symlinks followed: never outside the site
+        current = _current(target)  # a folder in the way is refused, even with --force
+        if current is None or self.mode.force:
+            return self.mode.force
+        if not (
+            self.state.owns(identity, relpath, current)
+            or (copy_identity and self.state.owns(copy_identity, relpath, current))
+        ):
+            raise PostExists(f"{target} exists (use --force to overwrite)")
+        return True
+
+    def _write(
+        self,
+        target: Path,
+        relpath: str,
+        identity: str,
+        conversion: Conversion,
+        result: Result,
+        *,
+        replace: bool,
+        input_key: str,
+    ) -> None:
+        """Write the post (its links to posts of the site set) and record it, unless the
+        file already holds exactly these bytes: then it is recorded as unchanged."""
         data = self._linked(conversion.post.text, relpath).encode("utf-8")
         complete = not conversion.failed_images
         current = _current(target)

@@ -57,6 +57,34 @@ def test_declared_utf8_with_one_truncated_character_is_read_as_utf8(tmp_path: Pa
     assert "1 byte sequence(s) invalid in the page's utf-8" in err and "U+FFFD" in err
 
 
+# A modern page is 2-4 MB of inlined library script; one that big is scanned as bytes,
+# decoded only where it is read (sources.page.Utf8Text).
+LIBRARY = "<script>" + "var lib = function(){ return '库'; };\n" * 30_000 + "</script>"
+
+
+def test_a_big_page_with_a_bad_byte_in_its_body_is_read_like_a_small_one(tmp_path: Path) -> None:
+    body = "<p>中文正文一段，好多字。</p><p>第二段@截断。</p>"
+    small = article_html(1, body=body).encode("utf-8").replace(b"@", "中".encode()[:2])
+    big = article_html(1, body=body + LIBRARY).encode("utf-8").replace(b"@", "中".encode()[:2])
+    assert len(big) > 1_000_000
+    _, small_out, small_err = _convert(_page(tmp_path, "small.html", small), "--stdout")
+    code, big_out, big_err = _convert(_page(tmp_path, "big.html", big), "--stdout")
+    assert code == 0, big_err
+    assert big_out == small_out and "第二段\ufffd截断。" in big_out
+    assert "1 byte sequence(s) invalid in the page's utf-8" in big_err
+
+
+def test_a_bad_byte_in_a_script_never_read_costs_nothing(tmp_path: Path) -> None:
+    """The library script is not decoded at all: its bad byte replaces nothing the post
+    shows, and the post is the one of the same page without it."""
+    clean = article_html(1, body=PARAGRAPHS + LIBRARY).encode("utf-8")
+    broken = clean.replace("库".encode(), "库".encode()[:2], 1)
+    _, clean_out, _ = _convert(_page(tmp_path, "clean.html", clean), "--stdout")
+    code, broken_out, err = _convert(_page(tmp_path, "broken.html", broken), "--stdout")
+    assert code == 0, err
+    assert broken_out == clean_out and "第299段正文" in broken_out
+
+
 def test_declared_gbk_with_a_bad_byte_stays_gbk(tmp_path: Path) -> None:
     text = article_html(2, body="<p>国标编码的正文。</p><p>坏@字节。</p>").replace(
         "<meta charset='utf-8'>", "<meta charset='gbk'>"

@@ -66,7 +66,10 @@ def parse_source(page: PageSource) -> Article:
     A page from sources.read_page is scanned as bytes: only the markup around
     its scripts and the scripts holding metadata are decoded.
     """
-    return parse_text(page.page_text(), page.origin)
+    try:
+        return parse_text(page.page_text(), page.origin)
+    except UnicodeDecodeError:  # a big page declared UTF-8 is not: read it decoded whole
+        return parse_text(PageText(page.html), page.origin)
 
 
 def parse_text(page: PageText, origin: str = "") -> Article:

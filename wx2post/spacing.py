@@ -18,6 +18,8 @@ The white space around the break goes with it; `&nbsp;` is not white space here.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 
@@ -33,6 +35,9 @@ _HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF), (0xFFA0, 0xFFDC
 
 def remove_cjk_segment_breaks(body: HtmlElement) -> None:
     """Remove each removable segment break (with its white space) in `body`'s text."""
+    text = body.text_content()  # every text the walk below reads, and more (code)
+    if "\n" not in text and "\r" not in text:
+        return  # no segment break at all (most raw pages): not worth a walk in Python
     slots: list[tuple[HtmlElement, bool]] = []  # (element, is_tail) in document order
     pieces: list[str] = []
     kept = 0  # open elements whose white space is preserved
@@ -53,8 +58,6 @@ def remove_cjk_segment_breaks(body: HtmlElement) -> None:
                 slots.append((el, True))
                 pieces.append(el.tail if not kept else "\0")
     joined = "".join(pieces)
-    if "\n" not in joined:
-        return
     doomed = [(m.start(), m.end()) for m in _COLLAPSIBLE.finditer(joined) if _removable(joined, m)]
     if doomed:
         _delete(slots, pieces, doomed)
@@ -106,23 +109,21 @@ def _fullwidth_punctuation(c: str) -> bool:
 
 def _delete(slots: list[tuple[HtmlElement, bool]], pieces: list[str], doomed: list[tuple[int, int]]) -> None:
     """Cut the character ranges `doomed` (offsets into the joined pieces) out of the slots."""
-    start = 0
-    spans = iter(doomed)
-    span = next(spans, None)
-    for (el, is_tail), piece in zip(slots, pieces, strict=True):
-        end = start + len(piece)
-        cut = []
-        while span is not None and span[0] < end:
-            cut.append((max(span[0], start) - start, min(span[1], end) - start))
-            if span[1] > end:
-                break  # the span goes on into the next piece
-            span = next(spans, None)
-        if cut:
-            text = piece
-            for a, b in reversed(cut):
-                text = text[:a] + text[b:]
-            if is_tail:
-                el.tail = text
-            else:
-                el.text = text
-        start = end
+    ends = list(itertools.accumulate(len(piece) for piece in pieces))  # where each piece ends
+    cuts: dict[int, list[tuple[int, int]]] = {}  # slot -> ranges within its piece
+    for a, b in doomed:
+        i = bisect.bisect_right(ends, a)  # the piece holding offset a; a range may go on into the next
+        while a < b:
+            start = ends[i] - len(pieces[i])
+            end = min(b, ends[i])
+            cuts.setdefault(i, []).append((a - start, end - start))
+            a, i = end, i + 1
+    for i, ranges in cuts.items():  # only the pieces with a cut: a page has thousands of others
+        text = pieces[i]
+        for a, b in reversed(ranges):
+            text = text[:a] + text[b:]
+        el, is_tail = slots[i]
+        if is_tail:
+            el.tail = text
+        else:
+            el.text = text

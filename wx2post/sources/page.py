@@ -146,8 +146,14 @@ class Utf8Text(PageText):
 
     @classmethod
     def of(cls, raw: bytes) -> Utf8Text | None:
-        """The page as bytes if it is big and `decode_bytes` reads it as UTF-8; else None."""
-        if len(raw) < BYTES_SCAN_MIN or first_encoding(raw) != "utf-8" or not _is_utf8(raw):
+        """The page as bytes if it is big and `decode_bytes` would read it as UTF-8; else None.
+
+        The bytes are not checked up front (that cost 1-3 ms a page, for scripts that
+        are never read): every slice read is decoded strictly, and one that is not
+        UTF-8 raises UnicodeDecodeError, on which the page is read decoded whole, with
+        its bad bytes replaced and counted (`parse.parse_source`).
+        """
+        if len(raw) < BYTES_SCAN_MIN or first_encoding(raw) != "utf-8":
             return None
         return cls(raw)
 
@@ -172,8 +178,14 @@ class Utf8Text(PageText):
 
     def chars(self, start: int, count: int) -> str:
         # 4 bytes hold at least one whole character; only a character cut at the
-        # end of the slice, past `count` characters, is ignored.
-        return self._raw[start : start + 4 * count].decode("utf-8", "ignore")[:count]
+        # end of the slice, past `count` characters, is left out.
+        piece = self._raw[start : start + 4 * count]
+        try:
+            return piece.decode("utf-8")[:count]
+        except UnicodeDecodeError as error:
+            if error.start < len(piece) - 3 or error.reason != "unexpected end of data":
+                raise
+            return piece[: error.start].decode("utf-8")[:count]
 
     def keep(self, spans: list[tuple[int, int]]) -> PageText:
         return Utf8Text(b"".join(self._raw[a:b] for a, b in spans))
@@ -228,23 +240,3 @@ def wide_page(raw: bytes, origin: str = "") -> bytes | None:
     if "\x00" in head[:4096] or not _PAGE_START_TEXT.search(head):
         raise InputError("binary file, not an HTML page", source=origin)
     return codecs.BOM_UTF8 + text.encode("utf-8") if valid else raw
-
-
-def _is_utf8(raw: bytes, chunk: int = 1 << 16) -> bool:
-    """Whether raw.decode('utf-8') succeeds, without building the whole str.
-
-    Checked in chunks that end after a newline (a character boundary in UTF-8):
-    all-ASCII chunks cost nothing and the others decode into small strings; one
-    emoji makes the whole page's str 4 bytes a character, 16 ms for 4 MB.
-    """
-    pos = 0
-    while pos < len(raw):
-        end = raw.find(b"\n", pos + chunk) + 1 or len(raw)
-        piece = raw[pos:end]
-        if not piece.isascii():
-            try:
-                piece.decode("utf-8")
-            except UnicodeDecodeError:
-                return False
-        pos = end
-    return True

@@ -15,6 +15,7 @@ The rules (the README's "Clean links" states them):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import quote, unquote
@@ -71,6 +72,10 @@ def _needs_work(decoded: str, absolute: Parts) -> bool:
     return bool(_CREDENTIAL_ASSIGNMENT.search(full)) or "utm_" in full.lower()
 
 
+# Pure functions of one string, called for every link and image of every page: a
+# batch meets the same few hundred URLs (account avatars, QR codes, share links)
+# again and again. Bounded, so a batch of thousands stays small.
+@functools.lru_cache(maxsize=4096)
 def clean_link(url: str) -> str | None:
     """`url` without credentials or tracking, or None when they cannot be removed.
 
@@ -102,6 +107,7 @@ def clean_url(url: str) -> str:
 WECHAT_ASSET_HOSTS = frozenset({"res.wx.qq.com"})
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_image_url(url: str) -> str:
     """An image URL without lazy-loader and tracking decorations (keeps `wx_fmt`).
 

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import frontmatter
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wx2post.models import BEIJING, Article, Options
 from wx2post.post import (
@@ -134,6 +137,32 @@ def test_extra_front_matter_adds_fields_and_may_replace_only_constants() -> None
     assert data["draft"] is True  # a preset constant: replaced
     assert data["title"] == "标题 Title"  # the article's: kept
     assert meta(post("jekyll", extra_front_matter={"layout": "article"}))["layout"] == "article"
+
+
+SCALARS = st.one_of(st.text(max_size=12), st.booleans(), st.integers(), st.none())
+VALUES = st.one_of(SCALARS, st.lists(st.text(max_size=8), max_size=3), st.lists(SCALARS, max_size=3))
+
+
+@settings(max_examples=300)
+@given(
+    title=st.text(min_size=1, max_size=20),
+    author=st.text(max_size=10),
+    tags=st.lists(st.text(max_size=6), max_size=3),
+    extra=st.dictionaries(st.text(min_size=1, max_size=8), VALUES, max_size=4),
+)
+def test_property_front_matter_reads_back_as_its_data_however_often_written(
+    title: str, author: str, tags: list[str], extra: dict[str, object]
+) -> None:
+    """Entries are dumped one by one and the repeated ones are reused: the YAML still
+    reads back as exactly the data, the same text each time, in True/1 alike."""
+    options = Options(preset="hugo", author=author, tags=tuple(tags), extra_front_matter=extra)
+    texts = [build_post(article(title=title), "x\n", [], options).text for _ in range(2)]
+    assert texts[0] == texts[1]
+    data = yaml.safe_load(texts[0].split("---\n")[1])
+    assert data["title"] == title and data["author"] == author and data["tags"] == tags
+    for key, value in extra.items():
+        if key not in ("title", "author", "tags", "date", "source", "account", "description"):
+            assert data[key] == value and type(data[key]) is type(value)
 
 
 def test_no_summary_no_description() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -109,7 +110,29 @@ def front_matter(
             data[key] = value
         else:
             data.setdefault(key, value)
-    dumped = yaml.dump(
+    return "---\n" + "".join(_entry(key, value) for key, value in data.items()) + "---\n"
+
+
+def _entry(key: str, value: Any) -> str:
+    """One `key: value` of the front matter, as YAML. A block mapping is its entries
+    one after another, so each is dumped alone, and the ones a batch repeats on every
+    post (layout, author, tags, header image, account) are dumped once: PyYAML's
+    emitter was most of the time it takes to finish a post."""
+    if isinstance(value, str | bool | int | None) and not isinstance(value, _Plain):
+        return _dumped_entry(key, type(value).__name__, value)
+    if isinstance(value, list) and all(type(v) is str for v in value):
+        return _dumped_entry(key, "list", tuple(value))
+    return _dump({key: value})
+
+
+@functools.lru_cache(maxsize=1024)
+def _dumped_entry(key: str, kind: str, value: Any) -> str:
+    # `kind` keeps apart what compares equal but is written differently (True and 1).
+    return _dump({key: list(value) if kind == "list" else value})
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return yaml.dump(
         data,
         Dumper=_Dumper,
         allow_unicode=True,
@@ -117,7 +140,6 @@ def front_matter(
         default_flow_style=False,
         width=1_000_000,
     )
-    return f"---\n{dumped}---\n"
 
 
 # `"` is not among them: titles round-trip, and a layout that prints a title inside an

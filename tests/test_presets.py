@@ -165,6 +165,14 @@ def test_property_front_matter_reads_back_as_its_data_however_often_written(
             assert data[key] == value and type(data[key]) is type(value)
 
 
+def test_a_next_line_character_survives_the_front_matter() -> None:
+    """U+0085 is a line break to YAML 1.1: written raw in single quotes, every reader
+    (PyYAML, Jekyll's Psych) folds it into a space. Found by the property above."""
+    text = build_post(article(title="标题\x85下半"), "x\n", [], Options(preset="hux", author="甲\x85乙")).text
+    data = yaml.safe_load(text.split("---\n")[1])
+    assert data["author"] == "甲\x85乙" and data["title"] == "标题\x85下半"
+
+
 def test_no_summary_no_description() -> None:
     text = build_post(article(summary=""), "x\n", [], Options(preset="hugo")).text
     assert "description" not in text

@@ -73,7 +73,15 @@ def _represent_plain(dumper: yaml.SafeDumper, value: _Plain) -> yaml.Node:
     return dumper.represent_scalar(tag, str(value))
 
 
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # PyYAML writes U+0085 (NEL, a line break in YAML 1.1) raw inside single quotes,
+    # where every reader folds it into a space: such a string is double-quoted (`\N`).
+    style = '"' if "\x85" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
 _Dumper.add_representer(_Plain, _represent_plain)
+_Dumper.add_representer(str, _represent_str)
 
 
 def front_matter(

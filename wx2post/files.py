@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import PostExists, UnsafePath, WriteFailed
+from .interrupts import deferred_interrupts
 
 _TMP_PREFIX = ".wx2post-"
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -105,21 +106,31 @@ class Staged:
         self.folder = ensure_folder(site, folder)
         self._dir = _open_checked_dir(self.root, self.folder)
         self.name = f"{prefix}{os.urandom(6).hex()}{suffix}"
+        fd = -1
+        self._open = False
         try:
-            # 0o666: the kernel applies the umask (thread-safe, unlike asking os.umask).
-            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-            fd = os.open(self.name, flags, 0o666, dir_fd=self._dir)
-        except OSError as error:
-            os.close(self._dir)
-            raise _failed(self.folder, error) from None
-        self._open = True
-        try:
-            self.file: IO[bytes] = os.fdopen(fd, "w+b")
-        except BaseException:  # even Ctrl-C: no temporary file survives
-            os.close(fd)
-            self._unlink_and_release()
+            # A Ctrl-C while the file is created waits until it is open, then aborts
+            # the creation here, where the file is known: no temporary file survives.
+            with deferred_interrupts():
+                try:
+                    # 0o666: the kernel applies the umask (thread-safe, unlike asking os.umask).
+                    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+                    fd = os.open(self.name, flags, 0o666, dir_fd=self._dir)
+                except OSError as error:
+                    os.close(self._dir)
+                    raise _failed(self.folder, error) from None
+                self._open = True
+                self.file: IO[bytes] = os.fdopen(fd, "w+b")
+                self.path = self.folder / self.name
+        except BaseException:
+            if self._open:
+                with deferred_interrupts():
+                    if hasattr(self, "file"):
+                        self.file.close()
+                    else:
+                        os.close(fd)
+                    self._unlink_and_release()
             raise
-        self.path = self.folder / self.name
 
     def __enter__(self) -> Staged:
         return self
@@ -129,14 +140,15 @@ class Staged:
 
     def close(self) -> None:
         """Remove the temporary file (if not committed) and release the folder."""
-        if not self._open:
-            return
-        try:
-            self.file.close()
-        except OSError:
-            pass
-        finally:
-            self._unlink_and_release()
+        with deferred_interrupts():  # a Ctrl-C waits until the file is gone
+            if not self._open:
+                return
+            try:
+                self.file.close()
+            except OSError:
+                pass
+            finally:
+                self._unlink_and_release()
 
     def _unlink_and_release(self) -> None:
         try:
@@ -156,6 +168,10 @@ class Staged:
         if not name or "/" in name or name in (".", ".."):
             raise UnsafePath(f"not a plain file name: {name!r}")
         target = self.folder / name
+        with deferred_interrupts():  # in place or gone, whenever Ctrl-C comes
+            return self._commit(name, target, replace)
+
+    def _commit(self, name: str, target: Path, replace: bool) -> Path:
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
@@ -233,7 +249,7 @@ def write_file(site: Path, path: str | Path, data: bytes, *, replace: bool = Tru
     real = contained(site, path)
     if real.is_dir():
         raise WriteFailed(f"cannot write {path}: it is a folder")
-    with stage(site, real.parent) as staged:
+    with deferred_interrupts(), stage(site, real.parent) as staged:  # a post is written whole or not at all
         try:
             staged.file.write(data)
         except OSError as error:

@@ -24,6 +24,7 @@ from typing import IO
 
 from ..errors import UnsafePath, WriteFailed
 from ..files import contained, open_append, sweep_temporary, write_file
+from ..interrupts import deferred_interrupts
 from .lock import SiteLock
 from .rebuild import rebuild
 from .records import CorruptState, JournalLine, Written, dumps_line, dumps_state, parse_line, parse_state
@@ -299,11 +300,12 @@ class SiteState:
         start = journal.tell()
         data = memoryview(dumps_line(line))
         try:
-            while data:
-                data = data[journal.write(data) or 0 :]
-            if sync:
-                os.fsync(journal.fileno())
-            self._changed = True
+            with deferred_interrupts():  # a line is appended whole, whenever Ctrl-C comes
+                while data:
+                    data = data[journal.write(data) or 0 :]
+                if sync:
+                    os.fsync(journal.fileno())
+                self._changed = True
         except OSError as error:
             try:  # no torn line for the next append to follow
                 os.ftruncate(journal.fileno(), start)

@@ -118,3 +118,32 @@ def test_header_charset_reads_every_written_form(name: str, form: str) -> None:
 @pytest.mark.parametrize("value", ["", "text/html", "text/html; charset=", "charset", "text/html; q=charset"])
 def test_no_charset_in_the_header_is_none(value: str) -> None:
     assert header_charset(value) == ""
+
+
+def test_save_html_keeps_the_header_charset_for_the_next_conversion(mp: FakeMp, tmp_path: Path) -> None:
+    """A page only the header said was GBK is saved with a `<meta charset>` line first (else
+    as received, byte for byte): converting the file later gives the same post."""
+    body, nickname = ("中文正文".encode().decode("gb18030"), "微信文章".encode().decode("gb18030"))
+    article = mp.add(
+        7,
+        title="A GBK page",
+        nickname=nickname,
+        body=f"<p>{body}</p>",
+        encoding="gb18030",
+        meta_charset="",
+        content_type="text/html; charset=GBK",
+    )
+    declared = mp.add(8, body="<p>自报编码的页面</p>")
+    pages = tmp_path / "pages"
+    code, out, err = convert(
+        article.long_url, declared.long_url, "-o", str(tmp_path / "one"), "--save-html", str(pages)
+    )
+    assert code == ExitStatus.OK, err
+    saved = {p.read_bytes() for p in pages.iterdir()}
+    assert saved == {b'<meta charset="gb18030">\n' + article.page(), declared.page()}
+    code, out, err = convert(str(pages), "-o", str(tmp_path / "two"))
+    assert code == ExitStatus.OK, err
+    one = sorted((tmp_path / "one" / "_posts").glob("*.md"))
+    two = sorted((tmp_path / "two" / "_posts").glob("*.md"))
+    assert [p.read_text(encoding="utf-8") for p in one] == [p.read_text(encoding="utf-8") for p in two]
+    assert any(body in p.read_text(encoding="utf-8") for p in two)

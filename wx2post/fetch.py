@@ -38,7 +38,7 @@ from .http import USER_AGENT, HttpClient, HttpError, Limits
 from .jsvars import js_string
 from .lazyre import lazy
 from .sources import MAX_PAGE_BYTES, PageSource, page_bytes
-from .sources.decode import decode_text, header_charset
+from .sources.decode import decode_text, header_charset, page_encoding
 from .urls import ArticleId, album_url, article_id, clean_article_url, redact
 
 DEFAULT_BASE_URL = "https://mp.weixin.qq.com"
@@ -216,7 +216,8 @@ class PageFetcher:
         url = ident.url
         if not raw.strip():
             raise FetchError("WeChat sent an empty page; try again later", source=url)
-        html, warning = decode_text(page_bytes(raw, url), header_charset(content_type))
+        page, charset = page_bytes(raw, url), header_charset(content_type)
+        html, warning = decode_text(page, charset)
         warnings = (warning,) if warning else ()
         failure = page_failure(html, source=url)  # verification, deleted, ... pages
         if failure is not None:
@@ -231,7 +232,7 @@ class PageFetcher:
             self._cache[long.key] = entry
         if self.save_html is not None:
             target = self.save_html / html_name(long if long and long.biz else ident)
-            write_atomic(target, raw)
+            write_atomic(target, saved_page(raw, page, charset))
             log.info("saved %s as %s", url, target)
         return PageSource(html=html, origin=url, warnings=list(warnings))
 
@@ -371,6 +372,16 @@ def page_link(html: str) -> str:
         m = _OG_URL.search(html, 0, 400_000)
         link = m.group(1) if m else ""
     return clean_article_url(link.replace("&amp;", "&")) or ""
+
+
+def saved_page(raw: bytes, page: bytes, charset: str) -> bytes:
+    """What --save-html keeps: the page as received, with a `<meta charset>` line first when
+    only the HTTP header said its encoding (a GBK page served with `charset=GBK` and no
+    `<meta>`), so that converting the file later reads it the same way."""
+    used = page_encoding(page, charset)
+    if not charset or not used or used == page_encoding(page):
+        return raw
+    return f'<meta charset="{used}">\n'.encode("ascii") + raw
 
 
 def _fetch_error(error: HttpError, source: str) -> WxError:

@@ -130,7 +130,7 @@ from .options import fetch_options, image_download_options, no_wait_option, pars
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     metavar="DIR",
-    help="Keep every fetched page exactly as received.",
+    help="Keep every fetched page as received, to convert it again later (see Links and albums).",
 )
 @click.option(
     "--limit",

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -204,3 +205,38 @@ def test_fix_write_and_convert_at_once_keep_the_record_valid(tmp_path: Path) -> 
     code, out, err = cli("convert", str(old), "-o", str(site), "--images", "remote", "--json")
     assert code == ExitStatus.OK, err
     assert statuses(out) == ["converted"] * 12, "the repaired posts are still wx2post's"
+
+
+def test_fix_write_killed_mid_batch_leaves_every_post_wx2posts(tmp_path: Path) -> None:
+    """SIGKILL while fix --write repairs a batch: each post holds its old text (and the old
+    record) or its repaired text (recorded by the journaled intent), never a post the record
+    disowns; the next convert regenerates them all."""
+    pages, site = tmp_path / "pages", tmp_path / "site"
+    pages.mkdir()
+    for n in range(1, 61):
+        raw_page(pages, n, body=f"<p>第{n}篇。</p>" * 400)
+    code, out, err = cli("convert", str(pages), "-o", str(site), "--images", "remote")
+    assert code == ExitStatus.OK, err
+    fixed = with_tracking_links(site)
+    fixer = spawn("fix", str(site), "--write", "--no-backup", "--images", "remote", "--json")
+    assert fixer.stdout is not None
+    for _ in range(5):
+        assert json.loads(fixer.stdout.readline())["status"] == "changed"
+    os.kill(fixer.pid, signal.SIGKILL)
+    fixer.communicate(timeout=60)
+    repaired = [p for p in fixed.values() if "utm_source" not in p.read_text(encoding="utf-8")]
+    assert 5 <= len(repaired) < len(fixed), f"killed mid-batch ({len(repaired)} repaired)"
+
+    said: list[str] = []
+    state = SiteState(site, say=said.append)
+    assert said == []
+    for identity, post in fixed.items():
+        written = state.get(identity)
+        assert written is not None and written.sha256 == sha(post), f"{post.name} is still wx2post's"
+    assert not list(site.rglob(".wx2post-*.tmp"))
+
+    for page in pages.iterdir():
+        saved_again(page)
+    code, out, err = cli("convert", str(pages), "-o", str(site), "--images", "remote", "--json")
+    assert code == ExitStatus.OK, err
+    assert statuses(out) == ["converted"] * 60

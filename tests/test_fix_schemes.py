@@ -9,6 +9,7 @@ import json
 import random
 from pathlib import Path
 
+import frontmatter
 import lxml.html
 import pytest
 from click.testing import CliRunner
@@ -212,3 +213,31 @@ def test_the_repaired_post_builds_with_jekyll_without_a_script_link(tmp_path: Pa
     )
     assert not [t for t in targets if link_scheme(t) == "data" and not t.startswith("data:image/png")]
     assert "点我" in page.read_text(encoding="utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scheme=hostile_scheme(),
+    key=st.sampled_from(["source", "url", "link", "original_url", "canonical_url"]),
+    quote=st.sampled_from(["", '"', "'"]),
+)
+def test_a_front_matter_link_value_is_emptied(scheme: str, key: str, quote: str) -> None:
+    """A theme writes `source`, `url`, ... as a link target: a refused one becomes `""`, the
+    key and every other value stay, and the post still reads as YAML."""
+    if not quote and scheme[:1] in " &":
+        quote = '"'  # unquoted, YAML would read a leading `&` as an anchor
+    front = f"---\nlayout: post\ntitle: 标题\n{key}: {quote}{scheme}{quote}\ndate: 2022-05-03\n---\n"
+    repair = fix_text(front + "来源：微信公众号\n\n正文\n", FixContext())
+    assert f'{key}: ""\n' in repair.text
+    assert frontmatter.loads(repair.text).metadata[key] == ""
+    assert "title: 标题\n" in repair.text and "date: 2022-05-03\n" in repair.text
+    assert [c.rule for c in repair.changes] == ["unsafe-front-matter"]
+    assert fix_text(repair.text, FixContext()).changes == [], "idempotent"
+
+
+def test_safe_front_matter_values_and_other_keys_stay() -> None:
+    text = (
+        "---\nlayout: post\ntitle: javascript:not-a-link\nsource: https://example.com/a\n"
+        "url: /2022/05/03/a/\nlink: mailto:me@example.com\n---\n来源：微信公众号\n\n正文\n"
+    )
+    assert fix_text(text, FixContext()).text == text

@@ -10,9 +10,10 @@ from .links import clean_urls, front_matter_urls
 from .liquid import escape_liquid
 from .paragraphs import paragraphs, table_pipes
 from .refetch import refetch_images
-from .schemes import unsafe_links
+from .schemes import unsafe_front_matter, unsafe_links
 
 RULES: tuple[Rule, ...] = (
+    Rule("unsafe-front-matter", "front", unsafe_front_matter),
     Rule("front-matter-urls", "front", front_matter_urls),
     Rule("unsafe-links", "body", unsafe_links),  # before any rule reads a link as one
     Rule("clean-urls", "body", clean_urls),

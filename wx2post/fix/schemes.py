@@ -24,8 +24,23 @@ from ..lazyre import lazy
 from ..safety import is_allowed_target, link_scheme
 from . import markdown
 from .engine import Change, FixContext, apply_edits
+from .links import SOURCE_KEYS
 
 RULE = "unsafe-links"
+FRONT_RULE = "unsafe-front-matter"
+# Front matter keys themes write as a link target (a repost's source, a link post's target).
+_LINK_KEYS = frozenset(SOURCE_KEYS) | {
+    "canonical",
+    "canonical_url",
+    "external_url",
+    "link_url",
+    "redirect_to",
+}
+# One `key: value` (YAML) or `key = value` (TOML) line of the front matter.
+_FRONT_VALUE = lazy(
+    r"""^(?P<key>[A-Za-z_][\w-]*)[ \t]*[:=][ \t]*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s#'"][^\n]*?)[ \t]*$""",
+    re.M,
+)
 # Attributes whose value a browser loads or follows.
 _URL_ATTRIBUTES = (
     "href",
@@ -73,6 +88,20 @@ def unsafe_links(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
             break
         changes += found
     return text, changes
+
+
+def unsafe_front_matter(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
+    """A front matter value a theme writes as a link (`source`, `url`, `link`, `canonical_url`,
+    ...) whose target is refused: the value becomes `""` (the key stays)."""
+    edits = []
+    for m in _FRONT_VALUE.finditer(text):
+        if m.group("key").lower() not in _LINK_KEYS:
+            continue
+        value = m.group("value")
+        bare = value[1:-1] if value[:1] in "\"'" and value[-1:] == value[:1] else value
+        if bare and not allowed(bare):
+            edits.append((m.start("value"), m.end("value"), '""'))
+    return apply_edits(text, edits, FRONT_RULE)
 
 
 def _neutralise_once(text: str) -> tuple[str, list[Change]]:

@@ -10,7 +10,8 @@ control characters do not hide one). A refused link loses its target and keeps i
 Markdown link or image becomes its label (alt text), an autolink its text, a reference definition
 goes (its links become their labels), an HTML `href`/`src`/... attribute is removed. A raster
 `data:image/` stays as an image's source (SingleFile posts embed pictures so). Code (fenced,
-indented, spans) is never touched.
+indented, spans) is never touched. In the front matter, a value a theme writes as a link
+(`source`, `url`, ...) with a refused target becomes `""`.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from wx2post.state.records import parse_state
 from wx2post.store import ImageStore
 
 from .loopback import LoopbackServer, Reply, fake_png
+from .mounts import remount_read_only, tmpfs
 from .pages import article_url, image_url, raw_page
 from .test_fix_cli import LoopbackCdn
 
@@ -240,3 +241,24 @@ def test_fix_write_killed_mid_batch_leaves_every_post_wx2posts(tmp_path: Path) -
     code, out, err = cli("convert", str(pages), "-o", str(site), "--images", "remote", "--json")
     assert code == ExitStatus.OK, err
     assert statuses(out) == ["converted"] * 60
+
+
+def test_fix_write_on_a_site_whose_record_cannot_be_kept_repairs_nothing(tmp_path: Path) -> None:
+    """A read-only site (a real read-only mount): exit 1 with the reason, the post unchanged,
+    no traceback; the dry run still reports."""
+    with tmpfs(tmp_path / "site", "1m") as site:
+        post = site / "_posts" / "2022-05-03-a.md"
+        post.parent.mkdir()
+        post.write_text(
+            "---\nlayout: post\ntitle: A\n---\n来源：微信公众号\n\n[x](javascript:alert(1))\n",
+            encoding="utf-8",
+        )
+        before = post.read_bytes()
+        remount_read_only(site)
+        code, out, err = cli("fix", str(post), "--write", "--images", "remote")
+        assert code == ExitStatus.FAILED, out + err
+        assert "Read-only file system" in err and "nothing can be written to this site" in err
+        assert "Traceback" not in err and out == ""
+        assert post.read_bytes() == before
+        code, out, err = cli("fix", str(post), "--images", "remote")
+        assert code == ExitStatus.OK and "would change" in out

@@ -20,11 +20,10 @@ from wx2post.cli.config import (
     envvar,
     find_config,
     load_config,
-    preset_defaults,
-    render_config,
 )
 from wx2post.cli.convert import convert
 from wx2post.cli.init import init
+from wx2post.cli.template import preset_defaults, render_config
 from wx2post.presets import PRESETS
 
 from .pages import article_html

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wx2post.cli.config import render_config
+from wx2post.cli.template import render_config
 from wx2post.sitecheck import has_raw_html, moved_posts, read_site_config
 
 from .pages import article_html

@@ -4,7 +4,7 @@ The file sits in the site folder (`-o`, default `.`) or is named with `--config 
 Top-level keys set `convert`'s options; the `[front_matter]` table adds fields to
 every post. Precedence, highest first: the command line, an environment variable
 (`WX2POST_<PARAMETER>`, see `envvar`), the config file, then the preset and the
-built-in defaults. `wx2post init` writes a commented file (see `render_config`).
+built-in defaults. `wx2post init` writes a commented file (see `template.py`).
 
     preset = "hugo"
     tags = ["转载", "公众号"]
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -30,7 +29,7 @@ import click
 
 from ..errors import ExitStatus, UnsafePath, WxError
 from ..lazyre import lazy
-from ..presets import PRESETS, get_preset
+from ..presets import PRESETS
 
 CONFIG_NAME = "wx2post.toml"
 ENV_PREFIX = "WX2POST"
@@ -102,7 +101,13 @@ ONE_RUN_OPTIONS = frozenset(
     | {"no_wait"}  # whether this run may wait for another: the job's choice, not the site's
 )
 # What `init` writes for a key whose default is "not set" (an example to uncomment).
-_EXAMPLES = {"save_html": "pages", "limit": 10, "since": "2026-11-01", "mp_base_url": "http://127.0.0.1:8080"}
+# What `wx2post init` shows for a key whose default is "not set".
+EXAMPLE_VALUES = {
+    "save_html": "pages",
+    "limit": 10,
+    "since": "2026-11-01",
+    "mp_base_url": "http://127.0.0.1:8080",
+}
 _DATE = lazy(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2})?$")
 KEY_BY_NAME = {key.name: key for key in KEYS}
 
@@ -326,115 +331,3 @@ def loaded_front_matter(ctx: click.Context | None = None) -> dict[str, Any]:
     ctx = ctx or click.get_current_context()
     config = ctx.meta.get(_LOADED) or {}
     return dict(config.get(FRONT_MATTER, {}))
-
-
-# -- the commented file `wx2post init` writes -----------------------------------------
-
-
-def toml_value(value: Any) -> str:
-    """A TOML literal for a string, bool, number or list of those."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a valid TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML literal for {value!r}")
-
-
-def preset_defaults(preset: str) -> dict[str, Any]:
-    """Every key's built-in default under `preset` (None: decided per post or per machine)."""
-    p = get_preset(preset)
-    defaults = {key.name: key.default for key in KEYS}
-    defaults["preset"] = p.name
-    if p.image_dir is not None:
-        defaults["image_dir"] = p.image_dir
-        defaults["image_prefix"] = p.image_prefix
-    return defaults
-
-
-def render_config(preset: str) -> str:
-    """The text of a commented wx2post.toml for `preset`: every key, commented out, at
-    its default, so uncommenting a line changes nothing until its value is edited."""
-    import textwrap
-
-    p = get_preset(preset)
-    defaults = preset_defaults(preset)
-    example_dir = {"hugo": "static/images", "nunjucks": "source/images"}.get(p.template, "images")
-    head = f"wx2post configuration for this site. Preset {p.name}: {p.help}."
-    lines = [
-        *textwrap.wrap(head, 88, initial_indent="# ", subsequent_indent="# "),
-        "# Precedence: command line > environment variable > this file > preset.",
-        "# Each key below is commented out at its default; uncomment a line to change it.",
-    ]
-    for key in KEYS:
-        lines.append("")
-        note = key.help
-        if key.choices:
-            note += " One of: " + ", ".join(key.choices) + "."
-        env = envvar(key.name)
-        if key.invert:
-            note += f" Environment: {env}=1 turns it off."
-        else:
-            note += f" Environment: {env}" + (" (space-separated)." if key.kind == "list" else ".")
-        lines += textwrap.wrap(note, 88, initial_indent="# ", subsequent_indent="# ")
-        value = defaults[key.name]
-        if key.name == "preset":
-            lines.append(f"preset = {toml_value(p.name)}")
-        elif key.name == "image_dir" and value is None:
-            lines.append(f"# Default: each post's own folder ({_beside(p.name)}).")
-            lines.append(f"# image_dir = {toml_value(example_dir)}")
-        elif key.name == "image_prefix" and value is None:
-            shared = p.shared_prefix(example_dir)
-            lines.append('# Default: "" (bare file names, the images being beside the post), or')
-            lines.append(f'# "{shared}" when image_dir is "{example_dir}".')
-            lines.append(f"# image_prefix = {toml_value(shared)}")
-        elif key.name == "images":
-            lines.append('# Default: "local" ("remote" with --stdout and --dry-run).')
-            lines.append('# images = "local"')
-        elif key.name == "jobs":
-            cores = os.cpu_count() or 1
-            lines.append(f"# Default: the number of cores ({cores} on the machine that wrote this file).")
-            lines.append(f"# jobs = {cores}")
-        elif value is None and key.name in _EXAMPLES:
-            lines.append("# Default: not set. For example:")
-            lines.append(f"# {key.name} = {toml_value(_EXAMPLES[key.name])}")
-        else:
-            lines.append(f"# {key.name} = {toml_value(value)}")
-    lines += [
-        "",
-        "# Extra fields for every post's front matter. Fields wx2post writes itself (title,",
-        "# date, tags...) cannot be set here; `layout` and `draft` replace the preset's.",
-        f"[{FRONT_MATTER}]",
-        '# categories = ["转载"]',
-    ]
-    if p.template == "liquid":  # hux, jekyll
-        lines += [
-            "",
-            "# Jekyll shows a post's date and URL day in the _config.yml timezone, else in the",
-            "# build machine's (UTC on GitHub Pages): posts published before 08:00 Beijing time",
-            "# then show the day before. Jekyll's _config.yml needs:",
-            "#   timezone: Asia/Shanghai",
-        ]
-    if p.name == "hux":
-        lines += [
-            "# header_img must be an image of the site (Hux shows it on every post); or set",
-            "# cover_as_header to true to use each article's cover.",
-        ]
-    if p.name == "hexo":
-        lines += [
-            "",
-            "# Hexo's _config.yml needs, for the images in each post's asset folder and its dates:",
-            "#   post_asset_folder: true",
-            "#   marked: {prependRoot: true, postAsset: true}",
-            "#   timezone: Asia/Shanghai",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _beside(preset: str) -> str:
-    if get_preset(preset).filename == "bundle":
-        return "the page bundle content/posts/<slug>/"
-    return "the asset folder source/_posts/<slug>/"

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..presets import PRESETS
-from .config import CONFIG_NAME, render_config
+from .config import CONFIG_NAME
+from .template import render_config
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

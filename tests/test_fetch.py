@@ -231,13 +231,13 @@ def test_a_fetched_article_is_parsed_once(
     """The fetcher judges a page with failures.py alone; only the conversion parses it."""
     from click.testing import CliRunner
 
-    from wx2post import parse
     from wx2post.cli import main
+    from wx2post.parse import page as parse_page_module
 
     parsed: list[str] = []
-    real = parse.parse_text
+    real = parse_page_module.parse_text
     monkeypatch.setattr(
-        parse, "parse_text", lambda page, origin="": parsed.append(origin) or real(page, origin)
+        parse_page_module, "parse_text", lambda page, origin="": parsed.append(origin) or real(page, origin)
     )
     monkeypatch.setenv("WX2POST_MP_BASE_URL", mp.base)
     a = mp.add(1)

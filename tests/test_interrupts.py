@@ -83,31 +83,26 @@ except KeyboardInterrupt:
 """
 
 
-def test_ctrl_c_right_after_a_post_file_is_opened_waits_for_the_post(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    (site / "_posts").mkdir(parents=True)
+def ctrl_c_after_open(site: Path, what: str) -> str:
+    """What the probe printed: Ctrl-C sent right after `what`'s file was opened."""
+    folder = site / ("_posts" if what == "post" else "img")
+    folder.mkdir(parents=True)
     out = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AFTER_OPEN, str(site), "post"],
-        capture_output=True,
-        text=True,
-        timeout=30,
+        [sys.executable, "-c", CTRL_C_AFTER_OPEN, str(site), what], capture_output=True, text=True, timeout=30
     )
-    assert out.stdout.strip() == "interrupted", out.stderr
-    assert [p.name for p in (site / "_posts").iterdir()] == ["a.md"]  # whole, and nothing else
-    assert (site / "_posts" / "a.md").read_bytes() == "正文".encode() * 1000
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_ctrl_c_right_after_a_post_file_is_opened_waits_for_the_post(tmp_path: Path) -> None:
+    assert ctrl_c_after_open(tmp_path, "post") == "interrupted"
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["a.md"]  # whole, and nothing else
+    assert (tmp_path / "_posts" / "a.md").read_bytes() == "正文".encode() * 1000
 
 
 def test_ctrl_c_right_after_a_part_file_is_opened_removes_it(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    (site / "img").mkdir(parents=True)
-    out = subprocess.run(
-        [sys.executable, "-c", CTRL_C_AFTER_OPEN, str(site), "part"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert out.stdout.strip() == "interrupted", out.stderr
-    assert list((site / "img").iterdir()) == []
+    assert ctrl_c_after_open(tmp_path, "part") == "interrupted"
+    assert list((tmp_path / "img").iterdir()) == []
 
 
 def test_sigint_at_random_moments_of_a_batch_leaves_only_whole_posts(tmp_path: Path) -> None:

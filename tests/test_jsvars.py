@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wx2post import jsvars
 from wx2post.jsvars import (
     decode_value,
     js_block,
@@ -127,3 +131,26 @@ def test_top_level_items_and_shallow_string() -> None:
 
 def test_decode_value_strips() -> None:
     assert decode_value("  x&nbsp;y ") == "x\xa0y"
+
+
+# The string-literal pattern as first written: an alternation per character. The
+# possessive one in jsvars must read exactly the same literals, at every position.
+_REFERENCE_STR = re.compile(r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]|\\.|(?!(?P=q))['"])*)(?P=q)""")
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet="ab'\"\\\n x中", max_size=40), st.integers(0, 6))
+def test_property_the_possessive_literal_pattern_reads_what_the_reference_reads(text: str, pos: int) -> None:
+    fast = re.compile(jsvars._STR)
+    for a, b in (
+        (_REFERENCE_STR.match(text, pos), fast.match(text, pos)),
+        (_REFERENCE_STR.search(text), fast.search(text)),
+    ):
+        assert (a and (a.span(), a.group("v"))) == (b and (b.span(), b.group("v")))
+
+
+def test_a_megabyte_literal_is_read_whole() -> None:
+    """A share post carries the shared article as one JS literal."""
+    body = "<p>正文\\'引号\\'</p>" * 60_000  # 1.1 MB, with escaped quotes
+    value = jsvars.js_key(f"content_noencode: '{body}',", "content_noencode", jsvars.js_unescape)
+    assert value == "<p>正文'引号'</p>" * 60_000

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from .lazyre import lazy
 from .urls import unescape_entities
 
-_STR = r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]|\\.|(?!(?P=q))['"])*)(?P=q)"""
+# A string literal. Possessive (`++`, `*+`): the body can never take its own closing
+# quote, so there is one way to read it and nothing to backtrack into; a run of plain
+# characters is one step (a share post's literal holds a whole article, 1-2 MB).
+_STR = r"""(?P<q>['"])(?P<v>(?:[^'"\\\n]++|\\.|(?!(?P=q))['"])*+)(?P=q)"""
 _WRAP = r"(?:(?:htmlDecode|JsDecode|decodeURIComponent)\(\s*)?"
 
 
@@ -33,6 +36,7 @@ _ASSIGN_FORMS = (
 )
 _KEY_VALUE = lazy(r"\s*:\s*" + _ASSIGN)
 _JS_ESCAPE = lazy(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\}|.)", re.S)
+_SURROGATE = lazy("[\ud800-\udfff]")
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
@@ -56,7 +60,7 @@ def js_unescape(text: str) -> str:
 
 
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in text)
+    return _SURROGATE.search(text) is not None  # in C: a share post's value runs to megabytes
 
 
 def decode_value(raw: str) -> str:

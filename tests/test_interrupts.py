@@ -43,6 +43,26 @@ def test_a_sigint_inside_a_section_is_raised_when_it_ends() -> None:
     assert out.stdout.strip() == "section finished | interrupted", out.stderr
 
 
+def test_a_sigint_in_a_section_that_fails_is_raised_not_lost() -> None:
+    """A write that fails (a full disk) while Ctrl-C waits: the interrupt is raised, with the
+    error as its context, instead of waiting for the next write."""
+    code = (
+        "import os, signal, time\n"
+        "from wx2post.interrupts import deferred_interrupts\n"
+        "try:\n"
+        "    with deferred_interrupts():\n"
+        "        os.kill(os.getpid(), signal.SIGINT); time.sleep(0.05)\n"
+        "        raise OSError('No space left on device')\n"
+        "except KeyboardInterrupt as exc:\n"
+        "    print('interrupted after', exc.__context__)\n"
+        "with deferred_interrupts():\n"
+        "    pass\n"
+        "print('the next section runs')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.stdout.splitlines() == ["interrupted after No space left on device", "the next section runs"]
+
+
 def test_a_sigint_outside_any_section_interrupts_at_once() -> None:
     code = (
         "import os, signal, time\n"

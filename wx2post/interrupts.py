@@ -48,6 +48,8 @@ def deferred_interrupts() -> Iterator[None]:
         yield
     finally:
         _State.depth -= 1
-    if _State.depth == 0 and _State.pending:
-        _State.pending = False
-        raise KeyboardInterrupt
+        if _State.depth == 0 and _State.pending:
+            _State.pending = False
+            # Also when the section ends in an error (a full disk): Ctrl-C wins, the
+            # error is its context, and no later section inherits the interrupt.
+            raise KeyboardInterrupt

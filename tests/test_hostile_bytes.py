@@ -7,6 +7,7 @@ nothing unprintable reaches a file name, the front matter or the terminal.
 
 from __future__ import annotations
 
+import codecs
 import re
 import subprocess
 import sys
@@ -72,6 +73,17 @@ def test_a_big_page_with_a_bad_byte_in_its_body_is_read_like_a_small_one(tmp_pat
     assert code == 0, big_err
     assert big_out == small_out and "第二段\ufffd截断。" in big_out
     assert "1 byte sequence(s) invalid in the page's utf-8" in big_err
+
+
+def test_a_big_page_behind_a_byte_order_mark_reads_as_without_it(tmp_path: Path) -> None:
+    """A UTF-8 mark (and a UTF-16 page, read as UTF-8 behind one) is scanned as bytes too."""
+    text = article_html(1, body=PARAGRAPHS + LIBRARY)
+    plain = _page(tmp_path, "plain.html", text.encode("utf-8"))
+    marked = _page(tmp_path, "marked.html", codecs.BOM_UTF8 + text.encode("utf-8"))
+    wide = _page(tmp_path, "wide.html", text.encode("utf-16"))
+    outs = [_convert(page, "--stdout") for page in (plain, marked, wide)]
+    assert all(code == 0 for code, _, _ in outs), [err for _, _, err in outs]
+    assert outs[0][1] == outs[1][1] == outs[2][1] and "第299段正文" in outs[0][1]
 
 
 def test_a_bad_byte_in_a_script_never_read_costs_nothing(tmp_path: Path) -> None:

@@ -153,9 +153,10 @@ class Utf8Text(PageText):
         UTF-8 raises UnicodeDecodeError, on which the page is read decoded whole, with
         its bad bytes replaced and counted (`parse.parse_source`).
         """
-        if len(raw) < BYTES_SCAN_MIN or first_encoding(raw) != "utf-8":
-            return None
-        return cls(raw)
+        encoding = first_encoding(raw) if len(raw) >= BYTES_SCAN_MIN else ""
+        if encoding == "utf-8-sig":  # a UTF-8 mark (a UTF-16 page is read as one): the page after it
+            return cls(raw[len(codecs.BOM_UTF8) :])
+        return cls(raw) if encoding == "utf-8" else None
 
     def __len__(self) -> int:
         return len(self._raw)

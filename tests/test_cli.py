@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import frontmatter
@@ -273,3 +276,24 @@ def test_emoji_in_front_matter_stays_readable(tmp_path: Path) -> None:
     code, out, _ = run("convert", str(page), "--stdout")
     assert code == 0
     assert "title: 🍀 四叶草 😀\n" in out
+
+
+def test_the_readme_command_with_a_relative_site_keeps_everything_in_it(tmp_path: Path) -> None:
+    """`wx2post convert examples/seed-article.html -o my-blog`, run as the README writes it
+    (a path relative to the working folder): the post and its images are in my-blog, and
+    every image the post names is there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "wx2post", "convert", str(EXAMPLE), "-o", "my-blog"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "my-blog"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-blog"]
+    assert sorted(p.name for p in site.iterdir()) == [".wx2post", "_posts", "postimg"]
+    (post,) = (site / "_posts").iterdir()
+    names = re.findall(r"\{\{site\.baseurl\}\}/postimg/([^)\s\"]+)", post.read_text(encoding="utf-8"))
+    assert names and all((site / "postimg" / name).is_file() for name in names)

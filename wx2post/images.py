@@ -294,10 +294,12 @@ def file_name(stem: str, ext: str) -> str:
 
 
 def image_folder(site: Path, folder: str) -> Path:
-    """site/folder, refusing a folder that would leave the site (absolute, `..`, drive)."""
+    """site/folder as an absolute path, refusing a folder that would leave the site
+    (absolute, `..`, drive). Absolute, because the writer reads a relative path as
+    relative to the site: `-o my-blog` would store images in my-blog/my-blog/postimg."""
     posix, windows = PurePosixPath(folder.replace("\\", "/")), PureWindowsPath(folder)
     if not folder.strip() or posix.is_absolute() or windows.drive or windows.root:
         raise UnsafePath(f"image folder must be a relative path inside the site: {folder!r}")
     if any(part == ".." for part in posix.parts):
         raise UnsafePath(f"image folder must not contain '..': {folder!r}")
-    return site / Path(*posix.parts)
+    return Path(os.path.abspath(site)) / Path(*posix.parts)

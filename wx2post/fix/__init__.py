@@ -7,7 +7,8 @@ The package, stage by stage:
 - `markdown`: the body's regions from markdown-it-py: which lines are paragraph text, code,
   HTML or reference definitions, and inside a paragraph which characters are text.
 - `engine`: what a rule is given (`FixContext`) and reports (`Change`), and exact span edits.
-- the rules (`rules.RULES`, in order): `schemes` (links a browser would run), `links`
+- the rules (`rules.RULES`, in order): `schemes` (links a browser would run), `activehtml`
+  (raw HTML a browser would run; tags read by `htmltags`, the WHATWG tokenizer's tag states), `links`
   (URLs, the post's own source), `images`
   (every image form; store, relink), `refetch`, `chrome` (profile card, page chrome,
   `#Title`), `emphasis` (bold, through convert's emphasis writer), `paragraphs` (the

@@ -90,6 +90,9 @@ class Document:
     inlines: list[Inline]
     references: dict[str, tuple[int, int]] = field(default_factory=dict)  # label -> destination span
     reference_urls: dict[str, str] = field(default_factory=dict)
+    # HTML blocks as the renderer reads them (quote and list markers stripped), kind "html";
+    # a block whose lines cannot be mapped back exactly is not listed (its lines are "html").
+    html_blocks: list[Inline] = field(default_factory=list)
 
     def line_of(self, offset: int) -> int:
         """0-based line of a body offset."""
@@ -244,6 +247,7 @@ def read(text: str, *, any_scheme: bool = False) -> Document:
     tokens, env = parse_tokens(text, any_scheme=any_scheme)
     ref_lines = list(_RECORD.references)
     inlines: list[Inline] = []
+    html_blocks: list[Inline] = []
     block = ""
     for token in tokens:
         if token.type in ("paragraph_open", "heading_open"):
@@ -262,6 +266,8 @@ def read(text: str, *, any_scheme: bool = False) -> Document:
             for i in range(lo, min(hi, len(lines))):
                 if kinds[i] != "blank" or kind == "code":
                     kinds[i] = kind
+            if kind == "html" and (view := _locate_block(token, lines, starts, lo, hi)) is not None:
+                html_blocks.append(view)
         elif token.type == "inline" and block in ("paragraph", "heading"):
             inline = _locate(token, block, lines, starts, lo, hi)
             mark = "text" if inline is not None else "other"
@@ -270,7 +276,7 @@ def read(text: str, *, any_scheme: bool = False) -> Document:
                     kinds[i] = mark if block == "paragraph" else "heading"
             if inline is not None:
                 inlines.append(inline)
-    doc = Document(text, lines, starts, kinds, inlines)
+    doc = Document(text, lines, starts, kinds, inlines, html_blocks=html_blocks)
     for lo, hi in ref_lines:
         for i in range(lo, min(hi, len(lines))):
             kinds[i] = "reference"
@@ -304,6 +310,22 @@ def _locate(token: Token, block: str, lines: list[str], starts: list[int], lo: i
             offsets.append(base + len(part))  # the newline (or the end)
     atoms = token.meta.get("atoms", [])
     return Inline(block, content, offsets, lo, atoms, token.children or [])
+
+
+def _locate_block(token: Token, lines: list[str], starts: list[int], lo: int, hi: int) -> Inline | None:
+    """An HTML block's content with each character mapped to its body offset, or None: each
+    content line is the end of its body line (what a quote or list item prefixed stripped)."""
+    parts = token.content.removesuffix("\n").split("\n")
+    if len(parts) != hi - lo or hi > len(lines):
+        return None
+    offsets: list[int] = []
+    for k, part in enumerate(parts):
+        line = lines[lo + k]
+        if not line.endswith(part):
+            return None
+        base = starts[lo + k] + len(line) - len(part)
+        offsets.extend(base + i for i in range(len(part) + 1))  # and the newline (or the end)
+    return Inline("html", "\n".join(parts), offsets, lo, [], [])
 
 
 def _read_definitions(doc: Document, lo: int, hi: int, refs: dict[str, Any]) -> None:

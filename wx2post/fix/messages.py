@@ -26,7 +26,7 @@ def short(text: str, limit: int = 72) -> str:
 def describe(change: Change) -> str:
     if change.rule in ("profile-card", "page-chrome", "empty-bold"):
         return f"{short(change.before)} → {change.after}"
-    if change.rule in ("unsafe-links", "unsafe-front-matter"):
+    if change.rule in ("unsafe-links", "unsafe-html", "unsafe-front-matter"):
         return f"{short(change.before)} → " + (
             f"{short(change.after)} (link removed)" if change.after else "removed"
         )

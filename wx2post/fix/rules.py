@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .activehtml import unsafe_html
 from .chrome import heading_space, page_chrome, profile_card
 from .emphasis import bold_flanking, empty_bold, merge_bold, split_bold
 from .engine import Rule
@@ -16,6 +17,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unsafe-front-matter", "front", unsafe_front_matter),
     Rule("front-matter-urls", "front", front_matter_urls),
     Rule("unsafe-links", "body", unsafe_links),  # before any rule reads a link as one
+    Rule("unsafe-html", "body", unsafe_html),
     Rule("clean-urls", "body", clean_urls),
     Rule("header-image", "front", header_image),
     Rule("download-images", "body", download_images),

@@ -43,7 +43,7 @@ _FRONT_VALUE = lazy(
     re.M,
 )
 # Attributes whose value a browser loads or follows.
-_URL_ATTRIBUTES = (
+URL_ATTRIBUTES = (
     "href",
     "src",
     "xlink:href",
@@ -145,7 +145,7 @@ def _html_edits(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     for at, element, raw in _start_tags(text[start:end]):
         for attr in _ATTRIBUTE.finditer(raw, 1 + len(element)):
             name, value = attr.group("name").lower(), attr.group("value")
-            if name not in _URL_ATTRIBUTES or value is None:
+            if name not in URL_ATTRIBUTES or value is None:
                 continue
             value = value[1:-1] if value[:1] in "\"'" else value  # entities: read by safety.py
             image = element in ("img", "source", "image") and name in ("src", "srcset", "href", "xlink:href")

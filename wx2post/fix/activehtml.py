@@ -1,0 +1,250 @@
+"""Raw HTML a reader's browser would run, made inert: the `unsafe-html` rule.
+
+`convert` never writes active HTML (its raw HTML goes through nh3, safety.py), but a post
+written elsewhere may hold `<img src=x onerror=…>`, `<script>`, `<iframe srcdoc=…>`… and Jekyll
+(kramdown), Hexo (marked) and Hugo (with unsafe HTML on) publish raw HTML as it is. What goes:
+
+- every event-handler attribute (`on…`, any case, quoted or not, `/` as separator);
+- `srcdoc` (a whole page in an attribute); a `style` attribute whose CSS, entities, escapes and
+  comments decoded, holds `expression(`, `javascript:`, `vbscript:`, `-moz-binding` or
+  `behavior:`; an SVG animation's `to`/`from`/`values`/`by` with a scheme `unsafe-links` refuses
+  (`<set attributeName=href to=javascript:…>`); a URL attribute with such a scheme that
+  `unsafe-links` left (it needs a space between attributes; a browser does not);
+- a `<script>` element with its content (code, never text a reader saw; an unclosed one loses
+  its start tag only, and what followed it, swallowed by the script until now, shows as text);
+  a `<style>` element whose CSS is active, likewise;
+- `<object>`, `<embed>`, `<applet>` (they load a document or plugin of the server's choosing;
+  an `<object>`'s fallback content stays), `<base>` (it re-targets every relative link) and
+  `<meta>` (`http-equiv=refresh` navigates; a post's body has no other use for one).
+
+Everything else stays byte for byte: the user's other tags and attributes, their quoting, a
+`<div>` left open for a later block, all text. Raw HTML is wherever a renderer may read a tag:
+inline HTML and HTML blocks (read with quote and list markers stripped, as the renderer reads
+them), and lines markdown-it gives no positions for; code spans, backslash escapes, fenced and
+indented code are never touched. Tags are read by `htmltags` twice: as a browser reads HTML
+(comments, raw-text elements) and with every `<name` a tag (SVG/MathML content, renderers that
+split `<a<b …>` otherwise); passes run until neither reading finds anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..lazyre import lazy
+from . import markdown
+from .engine import Change, FixContext, apply_edits
+from .htmltags import Attribute, Tag, read_tags
+from .schemes import URL_ATTRIBUTES, allowed
+
+RULE = "unsafe-html"
+_DROPPED = frozenset({"object", "embed", "applet", "base", "meta"})
+_OLD_URL_ATTRIBUTES = frozenset({"dynsrc", "lowsrc", "codebase", "classid"})  # IE's, Java's
+_ANIMATION = frozenset({"set", "animate", "animatecolor", "animatemotion", "animatetransform"})
+_ANIMATED_VALUES = frozenset({"to", "from", "values", "by"})
+_ACTIVE_CSS = ("expression(", "javascript:", "vbscript:", "-moz-binding", "behavior:", "behaviour:")
+_CSS_COMMENT = lazy(r"/\*.*?(?:\*/|$)", re.S)
+_CSS_HEX_ESCAPE = lazy(r"\\([0-9a-fA-F]{1,6})[ \t\n\f\r]?")
+_CSS_ESCAPE = lazy(r"\\(.)", re.S)
+_NOT_CSS = lazy(r"[\x00-\x20\x7f]")
+_BACKTICKS = lazy(r"(`+).*?\1")
+_SEPARATOR = " \t\f"
+_PASSES = 64  # each pass removes something; hostile nesting needs a few
+
+
+def unsafe_html(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
+    """Active HTML removed; passes run until neither reading of the tags finds any."""
+    changes: list[Change] = []
+    for _ in range(_PASSES):
+        text, found = _one_pass(text, raw_text=True)
+        if not found:
+            text, found = _one_pass(text, raw_text=False)
+        if not found:
+            break
+        changes += found
+    return text, changes
+
+
+def active_css(css: str) -> bool:
+    """Would this CSS run script in some browser (IE's `expression()`, a `javascript:` URL,
+    Firefox's XBL bindings)? Read after entities, comments, escapes and spaces are removed."""
+    for text in {css, html.unescape(css)}:
+        text = _CSS_COMMENT.sub("", text)
+        text = _CSS_HEX_ESCAPE.sub(lambda m: _code_point(m.group(1)), text)
+        text = _NOT_CSS.sub("", _CSS_ESCAPE.sub(r"\1", text)).lower()
+        if any(word in text for word in _ACTIVE_CSS):
+            return True
+    return False
+
+
+def _code_point(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if 0 < value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF else "\ufffd"
+
+
+def _one_pass(text: str, *, raw_text: bool) -> tuple[str, list[Change]]:
+    doc = markdown.read(text, any_scheme=True)
+    edits: list[tuple[int, int, str]] = []
+    for view, offsets, code in _regions(doc):
+        for start, end, element in _tag_edits(view, code, raw_text=raw_text):
+            if element is not None:
+                end = _element_end(doc, offsets[start], offsets[element], offsets[end])
+                start, end = offsets[start], end
+                edits.append((start, end, ""))
+            else:
+                edits.append((offsets[start], offsets[end], ""))
+    return apply_edits(text, edits, RULE)
+
+
+def _element_end(doc: markdown.Document, start: int, tag_end: int, end: int) -> int:
+    """Where a script's removal ends: at its end tag, unless that end tag would be code once the
+    start tag is gone (`<script>` never closed before a fence: markdown-it and kramdown read the
+    fence as the script's until then, the author as code). Then the start tag alone goes."""
+    if end == tag_end:
+        return end
+    after = markdown.read(doc.text[:start] + doc.text[tag_end:], any_scheme=True)
+    return tag_end if _in_code(after, end - 1 - (tag_end - start)) else end
+
+
+def _in_code(doc: markdown.Document, offset: int) -> bool:
+    if doc.kinds[doc.line_of(offset)] == "code":
+        return True
+    for inline in doc.inlines:
+        for atom in inline.atoms:
+            if atom.kind == "backticks" and inline.body(atom.start) <= offset < inline.body(atom.end):
+                return True
+    line = doc.line_of(offset)
+    at = offset - doc.starts[line]
+    return any(a <= at < b for a, b in (m.span() for m in _BACKTICKS.finditer(doc.lines[line])))
+
+
+Span = tuple[int, int]
+Region = tuple[str, list[int], list[Span]]
+
+
+def _regions(doc: markdown.Document) -> list[Region]:
+    """(text as the renderer reads it, body offset of each character and of the end, its code
+    spans and backslash escapes) of every stretch of the body that may hold raw HTML."""
+    regions: list[Region] = []
+    seen: set[int] = set()
+    for inline in doc.inlines:
+        seen.update(range(inline.first_line, inline.first_line + inline.content.count("\n") + 1))
+        code = sorted((a.start, a.end) for a in inline.atoms if a.kind in ("backticks", "escape"))
+        regions.append(_completed(doc, inline.content, inline.offsets, code))
+    blocks: list[tuple[str, list[int]]] = []
+    joined_until = -1  # the line after the last HTML block taken
+    for block in doc.html_blocks:
+        lines = range(block.first_line, block.first_line + block.content.count("\n") + 1)
+        seen.update(lines)
+        view, offsets = block.content, block.offsets
+        if blocks and all(doc.kinds[i] == "blank" for i in range(joined_until, block.first_line)):
+            # A tag left open in one HTML block goes on into the next one in the built page.
+            before, before_offsets = blocks.pop()
+            end = before_offsets[-1]
+            view = before + doc.text[end : offsets[0]] + view
+            offsets = before_offsets[:-1] + list(range(end, offsets[0])) + offsets
+        blocks.append((view, offsets))
+        joined_until = lines.stop
+    regions += [_completed(doc, view, offsets, []) for view, offsets in blocks]
+    for first, last, kind in _unread_runs(doc, seen):
+        start, end = doc.starts[first], doc.line_end(last)
+        chunk = doc.text[start:end]
+        code = [] if kind == "html" else [m.span() for m in _BACKTICKS.finditer(chunk)]
+        regions.append(_completed(doc, chunk, list(range(start, end + 1)), code))
+    return regions
+
+
+def _completed(doc: markdown.Document, view: str, offsets: list[int], code: list[Span]) -> Region:
+    """A region whose last tag is left open, with what follows it up to the next `>` or code (in
+    the built page what follows completes the tag: `<img src=x` + blank line + `onerror=…>`)."""
+    tags = read_tags(view)
+    if not tags or tags[-1].end < len(view) or view.endswith(">"):
+        return view, offsets, code
+    end = offsets[-1]
+    code_lines = (i for i in range(doc.line_of(end) + 1, len(doc.lines)) if doc.kinds[i] == "code")
+    limit = next((doc.starts[i] - 1 for i in code_lines), len(doc.text))  # the newline stays
+    if (tick := doc.text.find("`", end, limit)) >= 0:
+        limit = tick  # nor into a code span
+    close = doc.text.find(">", end, limit)
+    stop = close + 1 if close >= 0 else limit
+    return view + doc.text[end:stop], offsets[:-1] + list(range(end, stop + 1)), code
+
+
+def _unread_runs(doc: markdown.Document, seen: set[int]) -> list[tuple[int, int, str]]:
+    """Runs of lines that may hold HTML and that no inline or block view covers: tables, setext
+    headings, tab-indented text, HTML blocks the parser gives no exact content for."""
+    runs: list[tuple[int, int, str]] = []
+    for line, kind in enumerate(doc.kinds):
+        if line in seen or kind not in ("html", "table", "other", "heading", "text"):
+            continue
+        group = "html" if kind == "html" else "text"
+        if runs and runs[-1][1] == line - 1 and runs[-1][2] == group:
+            runs[-1] = (runs[-1][0], line, group)
+        else:
+            runs.append((line, line, group))
+    return runs
+
+
+def _tag_edits(
+    view: str, code: list[tuple[int, int]], *, raw_text: bool
+) -> list[tuple[int, int, int | None]]:
+    """Spans of `view` to remove: active elements and attributes. A tag whose `<` is in a code
+    span or escaped is none; one that starts outside holds what it holds (kramdown, which needs
+    no space between attributes, reads `<img a="`x`"onerror=…>` as one tag). A removed element
+    with content comes with the end of its start tag, and ends the list: what follows it is read
+    again once it is gone (the Markdown around it may change: a fence it swallowed is code again)."""
+    edits: list[tuple[int, int, int | None]] = []
+    for tag in read_tags(view, raw_text=raw_text):
+        if any(a <= tag.start < b for a, b in code):
+            continue
+        if tag.closing:
+            if tag.name in _DROPPED or tag.name == "script":
+                edits.append((*_whole_line(view, tag.start, tag.end), None))
+        elif tag.name == "script" or (
+            tag.name == "style" and active_css(view[tag.end : tag.content_end or len(view)])
+        ):
+            end = tag.element_end or tag.end
+            start, stop = _whole_line(view, tag.start, end)
+            edits.append((start, stop, tag.end if stop == end else None))
+            break
+        elif tag.name in _DROPPED:
+            edits.append((*_whole_line(view, tag.start, tag.end), None))
+        else:
+            edits += [(*_attribute_span(view, a), None) for a in tag.attributes if _active(tag, a)]
+    return edits
+
+
+def _whole_line(view: str, start: int, end: int) -> tuple[int, int]:
+    """An element alone on its line goes with the line: a blank line left in an HTML block would
+    end the block."""
+    line_start = view.rfind("\n", 0, start) + 1
+    line_end = view.find("\n", end)
+    if line_end < 0 or view[line_start:start].strip(" \t") or view[end:line_end].strip(" \t"):
+        return start, end
+    return line_start, line_end + 1
+
+
+def _attribute_span(view: str, attribute: Attribute) -> tuple[int, int]:
+    """The attribute, and the spaces before it when what follows it separates anyway."""
+    start, end = attribute.start, attribute.end
+    if end >= len(view) or view[end] in " \t\n\f\r/>":
+        while start > 0 and view[start - 1] in _SEPARATOR:
+            start -= 1
+    return start, end
+
+
+def _active(tag: Tag, attribute: Attribute) -> bool:
+    name, value = attribute.name, attribute.value
+    if (name.startswith("on") and len(name) > 2) or name == "srcdoc":
+        return True
+    if value is None:
+        return False
+    if name == "style":
+        return active_css(value)
+    if name in URL_ATTRIBUTES or name in _OLD_URL_ATTRIBUTES:
+        image = tag.name in ("img", "source", "image") and name in ("src", "srcset", "href", "xlink:href")
+        targets = [p.split()[0] for p in value.split(",") if p.split()] if name == "srcset" else [value]
+        return any(not allowed(target, image=image) for target in targets or [""])
+    if tag.name in _ANIMATION and name in _ANIMATED_VALUES:
+        return any(not allowed(part.strip()) for part in value.split(";") if part.strip())
+    return False

@@ -348,3 +348,11 @@ def test_any_markup_soup_is_made_inert_and_idempotent(text: str) -> None:
     new, _ = unsafe_html(unsafe_links(text, FixContext())[0], FixContext())
     assert active(rendered(new)) == []
     assert unsafe_html(new, FixContext()) == (new, [])
+
+
+def test_what_a_removal_leaves_is_judged_again_by_unsafe_links() -> None:
+    """Without ` onerror`, `<javascript: onerror>` would be an autolink with a script scheme."""
+    repair = fix_text(FRONT + "来源：微信公众号\n\n<javascript: onerror>\n", FixContext())
+    assert repair.text.endswith("\n\njavascript:\n")
+    assert [c.rule for c in repair.changes] == ["unsafe-html", "unsafe-links"]
+    assert fix_text(repair.text, FixContext()).changes == [], "idempotent"

@@ -12,7 +12,7 @@ written elsewhere may hold `<img src=x onerror=…>`, `<script>`, `<iframe srcdo
   `unsafe-links` left (it needs a space between attributes; a browser does not);
 - a `<script>` element with its content (code, never text a reader saw; an unclosed one loses
   its start tag only, and what followed it, swallowed by the script until now, shows as text);
-  a `<style>` element whose CSS is active, likewise;
+  a `<style>` element whose CSS is active, likewise (one never closed loses its start tag);
 - `<object>`, `<embed>`, `<applet>` (they load a document or plugin of the server's choosing;
   an `<object>`'s fallback content stays), `<base>` (it re-targets every relative link) and
   `<meta>` (`http-equiv=refresh` navigates; a post's body has no other use for one).
@@ -35,7 +35,7 @@ from ..lazyre import lazy
 from . import markdown
 from .engine import Change, FixContext, apply_edits
 from .htmltags import Attribute, Tag, read_tags
-from .schemes import URL_ATTRIBUTES, allowed
+from .schemes import URL_ATTRIBUTES, allowed, unsafe_links
 
 RULE = "unsafe-html"
 _DROPPED = frozenset({"object", "embed", "applet", "base", "meta"})
@@ -50,18 +50,30 @@ _NOT_CSS = lazy(r"[\x00-\x20\x7f]")
 _BACKTICKS = lazy(r"(`+).*?\1")
 _SEPARATOR = " \t\f"
 _PASSES = 64  # each pass removes something; hostile nesting needs a few
+_ROUNDS = 8
 
 
 def unsafe_html(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
-    """Active HTML removed; passes run until neither reading of the tags finds any."""
+    """Active HTML removed; passes run until neither reading of the tags finds any. What a
+    removal makes of the text around it is judged again by `unsafe-links` (without ` onerror`,
+    `<javascript: onerror>` is an autolink), and that by this rule, until both are done."""
     changes: list[Change] = []
-    for _ in range(_PASSES):
-        text, found = _one_pass(text, raw_text=True)
-        if not found:
-            text, found = _one_pass(text, raw_text=False)
+    for _ in range(_ROUNDS):
+        found_here = False
+        for _ in range(_PASSES):
+            text, found = _one_pass(text, raw_text=True)
+            if not found:
+                text, found = _one_pass(text, raw_text=False)
+            if not found:
+                break
+            changes += found
+            found_here = True
+        if not found_here:
+            break
+        text, found = unsafe_links(text, ctx)
+        changes += found
         if not found:
             break
-        changes += found
     return text, changes
 
 
@@ -155,16 +167,15 @@ def _regions(doc: markdown.Document) -> list[Region]:
 
 
 def _completed(doc: markdown.Document, view: str, offsets: list[int], code: list[Span]) -> Region:
-    """A region whose last tag is left open, with what follows it up to the next `>` or code (in
-    the built page what follows completes the tag: `<img src=x` + blank line + `onerror=…>`)."""
+    """A region whose last tag is left open, with what follows it up to the next `>` or code block
+    (in the built page what follows completes the tag: `<img src=x` + blank line + `onerror=…>`;
+    a code span on the way is inside the tag for a renderer that passes the text through)."""
     tags = read_tags(view)
     if not tags or tags[-1].end < len(view) or view.endswith(">"):
         return view, offsets, code
     end = offsets[-1]
     code_lines = (i for i in range(doc.line_of(end) + 1, len(doc.lines)) if doc.kinds[i] == "code")
     limit = next((doc.starts[i] - 1 for i in code_lines), len(doc.text))  # the newline stays
-    if (tick := doc.text.find("`", end, limit)) >= 0:
-        limit = tick  # nor into a code span
     close = doc.text.find(">", end, limit)
     stop = close + 1 if close >= 0 else limit
     return view + doc.text[end:stop], offsets[:-1] + list(range(end, stop + 1)), code
@@ -200,9 +211,7 @@ def _tag_edits(
         if tag.closing:
             if tag.name in _DROPPED or tag.name == "script":
                 edits.append((*_whole_line(view, tag.start, tag.end), None))
-        elif tag.name == "script" or (
-            tag.name == "style" and active_css(view[tag.end : tag.content_end or len(view)])
-        ):
+        elif tag.name == "script" or (tag.name == "style" and _active_style(view, tag)):
             end = tag.element_end or tag.end
             start, stop = _whole_line(view, tag.start, end)
             edits.append((start, stop, tag.end if stop == end else None))
@@ -212,6 +221,12 @@ def _tag_edits(
         else:
             edits += [(*_attribute_span(view, a), None) for a in tag.attributes if _active(tag, a)]
     return edits
+
+
+def _active_style(view: str, tag: Tag) -> bool:
+    """A `<style>` whose CSS is active, or left open (its content runs on into the page, where
+    no one can tell what it holds: its start tag goes)."""
+    return tag.content_end is None or active_css(view[tag.end : tag.content_end])
 
 
 def _whole_line(view: str, start: int, end: int) -> tuple[int, int]:

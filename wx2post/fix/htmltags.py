@@ -48,7 +48,7 @@ class Tag:
     end: int  # after the `>` (the piece's end when left open)
     closing: bool
     attributes: list[Attribute] = field(default_factory=list)
-    # A raw-text element (raw_text=True): where its end tag starts and ends; None when unclosed.
+    # A raw-text element: where its end tag starts and ends; None when unclosed.
     content_end: int | None = None
     element_end: int | None = None
 
@@ -133,9 +133,10 @@ def read_tags(s: str, *, raw_text: bool = True) -> list[Tag]:
             i = tag.end if raw_text else i + 1
             if raw_text and tag.name == "plaintext":
                 break
-            if raw_text and tag.name in RAW_TEXT:
+            if tag.name in RAW_TEXT:
                 _raw_text_end(s, tag)
-                i = tag.content_end if tag.content_end is not None else n
+                if raw_text:
+                    i = tag.content_end if tag.content_end is not None else n
         elif nxt == "/" and i + 2 < n and s[i + 2].isascii() and s[i + 2].isalpha():
             tag = _read_tag(s, i, closing=True)
             tags.append(tag)

@@ -221,12 +221,32 @@ def test_dry_run_diff_json_and_write(tmp_path: Path) -> None:
     assert json.loads(again.stdout)["status"] == "unchanged"
 
 
+ATTRIBUTE_LISTS = [
+    ('段落\n{: onclick="alert(1)" .note}', "段落\n{: .note}"),
+    ("*强调*{: OnMouseOver='a()' title=\"t\"}", '*强调*{: title="t"}'),
+    ('{:h: onfocus="a()" tabindex="1"}\n\n段\n{: h}', '{:h: tabindex="1"}\n\n段\n{: h}'),
+    ('[链](https://example.com/){: href="javascript:alert(1)"}', "[链](https://example.com/){:}"),
+    ("## 标题 {#t onclick=alert(1)}", "## 标题 {#t}"),
+    ('段\n{: style="width:expression(alert(1))"}', "段\n{:}"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), ATTRIBUTE_LISTS)
+def test_attribute_lists_lose_their_active_pairs(before: str, after: str) -> None:
+    """kramdown's attribute lists (Jekyll) and goldmark's heading attributes give an element any
+    attribute, handlers too; code keeps them."""
+    body = "来源：微信公众号\n\n" + before + "\n\n" + CODE + '\n`{: onclick="x"}`\n'
+    assert fixed(body) == "来源：微信公众号\n\n" + after + "\n\n" + CODE + '\n`{: onclick="x"}`\n'
+    assert unsafe_html(fixed(body), FixContext())[1] == [], "idempotent"
+
+
 @pytest.mark.jekyll
 def test_the_repaired_post_builds_with_jekyll_inert(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
     post = site / "_posts" / "2022-05-03-html.md"
     post.parent.mkdir(parents=True, exist_ok=True)
-    body = HOSTILE.replace(CODE, "") + "\n" + "\n\n".join(b for b, _ in GOLDEN) + "\n"
+    pieces = [b for b, _ in GOLDEN + ATTRIBUTE_LISTS]
+    body = HOSTILE.replace(CODE, "") + "\n" + "\n\n".join(pieces) + "\n"
     for local in ("src=x", "SRC=x", 'src="x"'):  # remote pictures, not missing files
         body = body.replace(local, local.replace("x", "https://example.com/x.png"))
     post.write_text(FRONT + body, encoding="utf-8")

@@ -17,6 +17,9 @@ written elsewhere may hold `<img src=x onerror=…>`, `<script>`, `<iframe srcdo
   an `<object>`'s fallback content stays), `<base>` (it re-targets every relative link) and
   `<meta>` (`http-equiv=refresh` navigates; a post's body has no other use for one).
 
+The same active pairs go from kramdown's attribute lists (`{: onclick="…" .note}`, `{:ref: …}`:
+Jekyll gives the element those attributes, `href` too) and goldmark's heading attributes.
+
 Everything else stays byte for byte: the user's other tags and attributes, their quoting, a
 `<div>` left open for a later block, all text. Raw HTML is wherever a renderer may read a tag:
 inline HTML and HTML blocks (read with quote and list markers stripped, as the renderer reads
@@ -48,6 +51,13 @@ _CSS_HEX_ESCAPE = lazy(r"\\([0-9a-fA-F]{1,6})[ \t\n\f\r]?")
 _CSS_ESCAPE = lazy(r"\\(.)", re.S)
 _NOT_CSS = lazy(r"[\x00-\x20\x7f]")
 _BACKTICKS = lazy(r"(`+).*?\1")
+# kramdown's attribute lists (`{: #id .class key="value"}`, `{:ref: …}`, Jekyll's default
+# Markdown) and goldmark's heading attributes (`## T {#id key=value}`): their `key=value` pairs
+# become attributes of the element, handlers included.
+_ATTRIBUTE_LIST = lazy(r"\{:?(?!:)[^{}\n]*\}")
+_LIST_ENTRY = lazy(
+    r"""(?P<name>[A-Za-z_][\w:.-]*)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s{}"']+))"""
+)
 _SEPARATOR = " \t\f"
 _PASSES = 64  # each pass removes something; hostile nesting needs a few
 _ROUNDS = 8
@@ -98,6 +108,8 @@ def _one_pass(text: str, *, raw_text: bool) -> tuple[str, list[Change]]:
     doc = markdown.read(text, any_scheme=True)
     edits: list[tuple[int, int, str]] = []
     for view, offsets, code in _regions(doc):
+        if not raw_text:
+            edits += [(offsets[start], offsets[end], "") for start, end in _attribute_list_edits(view, code)]
         for start, end, element in _tag_edits(view, code, raw_text=raw_text):
             if element is not None:
                 end = _element_end(doc, offsets[start], offsets[element], offsets[end])
@@ -194,6 +206,23 @@ def _unread_runs(doc: markdown.Document, seen: set[int]) -> list[tuple[int, int,
         else:
             runs.append((line, line, group))
     return runs
+
+
+def _attribute_list_edits(view: str, code: list[Span]) -> list[Span]:
+    """Active `key=value` pairs of kramdown attribute lists and goldmark heading attributes."""
+    edits = []
+    for block in _ATTRIBUTE_LIST.finditer(view):
+        if any(a <= block.start() < b for a, b in code):
+            continue
+        for m in _LIST_ENTRY.finditer(view, block.start(), block.end() - 1):
+            value = next(v for v in (m.group("dq"), m.group("sq"), m.group("bare"), "") if v is not None)
+            entry = Attribute(m.group("name").lower(), value, m.start(), m.end())
+            if _active(Tag("", 0, 0, False), entry):
+                start = m.start()
+                while start > block.start() and view[start - 1] in _SEPARATOR:
+                    start -= 1
+                edits.append((start, m.end()))
+    return edits
 
 
 def _tag_edits(

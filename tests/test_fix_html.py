@@ -376,3 +376,12 @@ def test_what_a_removal_leaves_is_judged_again_by_unsafe_links() -> None:
     assert repair.text.endswith("\n\njavascript:\n")
     assert [c.rule for c in repair.changes] == ["unsafe-html", "unsafe-links"]
     assert fix_text(repair.text, FixContext()).changes == [], "idempotent"
+
+
+def test_many_scripts_in_one_block_all_go() -> None:
+    """Every pass shortens the text, so the rule runs to the end however many there are."""
+    block = "".join(f"<script>a{i}()</script>\n<p onclick=x>段{i}</p>\n" for i in range(300))
+    body = "来源：微信公众号\n\n<div>\n" + block + "</div>\n\n" + CODE
+    new, changes = unsafe_html(body, FixContext())
+    assert len(changes) == 600 and new.count("<p>段") == 300 and new.endswith(CODE)
+    assert active(rendered(new)) == [] and unsafe_html(new, FixContext()) == (new, [])

@@ -59,8 +59,6 @@ _LIST_ENTRY = lazy(
     r"""(?P<name>[A-Za-z_][\w:.-]*)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s{}"']+))"""
 )
 _SEPARATOR = " \t\f"
-_PASSES = 64  # each pass removes something; hostile nesting needs a few
-_ROUNDS = 8
 
 
 def unsafe_html(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
@@ -68,9 +66,9 @@ def unsafe_html(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     removal makes of the text around it is judged again by `unsafe-links` (without ` onerror`,
     `<javascript: onerror>` is an autolink), and that by this rule, until both are done."""
     changes: list[Change] = []
-    for _ in range(_ROUNDS):
+    while True:  # every pass that finds something makes the text shorter: this ends
         found_here = False
-        for _ in range(_PASSES):
+        while True:
             text, found = _one_pass(text, raw_text=True)
             if not found:
                 text, found = _one_pass(text, raw_text=False)
@@ -231,8 +229,9 @@ def _tag_edits(
     """Spans of `view` to remove: active elements and attributes. A tag whose `<` is in a code
     span or escaped is none; one that starts outside holds what it holds (kramdown, which needs
     no space between attributes, reads `<img a="`x`"onerror=…>` as one tag). A removed element
-    with content comes with the end of its start tag, and ends the list: what follows it is read
-    again once it is gone (the Markdown around it may change: a fence it swallowed is code again)."""
+    with content comes with the end of its start tag; one that opens the region ends the list:
+    what follows it is read again once it is gone (a `<script>` line opens an HTML block that runs
+    to its end tag, fences included; without it, a fence it swallowed is code again)."""
     edits: list[tuple[int, int, int | None]] = []
     for tag in read_tags(view, raw_text=raw_text):
         if any(a <= tag.start < b for a, b in code):
@@ -244,7 +243,8 @@ def _tag_edits(
             end = tag.element_end or tag.end
             start, stop = _whole_line(view, tag.start, end)
             edits.append((start, stop, tag.end if stop == end else None))
-            break
+            if not view[: tag.start].strip():
+                break  # it may be what made this an HTML block (up to its end tag, fences too)
         elif tag.name in _DROPPED:
             edits.append((*_whole_line(view, tag.start, tag.end), None))
         else:

@@ -111,12 +111,13 @@ def test_converting_a_saved_page_imports_no_beautifulsoup(tmp_path: Path) -> Non
     assert sorted(m for m in modules if m.split(".")[0] in ("bs4", "soupsieve")) == []
 
 
-# What only some runs need: the HTTP stack (a download or a fetch), the mail parser (an
-# MHTML file), the process pool (two saved pages or more), zipfile (a ZIP export).
+# What only some runs need: the HTTP stack (a download or a fetch), the email package (an
+# MHTML file, a fetched page's Content-Type), the process pool (two saved pages or more),
+# zipfile (a ZIP export).
 RUN_ONLY = (
     "requests",
     "urllib3",
-    "email.parser",
+    "email",
     "multiprocessing",
     "concurrent.futures.process",
     "zipfile",

@@ -225,3 +225,18 @@ def remove_lines(
         changes.append(Change(rule, start + 1, "\n".join(removed), label(removed)))
     changes.reverse()
     return "\n".join(lines), changes
+
+
+def until_settled(
+    one_pass: Callable[[str], tuple[str, list[Change]]], text: str, passes: int
+) -> tuple[str, list[Change]]:
+    """`one_pass` run again on its own result until it finds nothing (at most `passes`
+    times): what one repair uncovers (a link inside a link) is repaired too, so a
+    second `fix` finds nothing left."""
+    changes: list[Change] = []
+    for _ in range(passes):
+        text, found = one_pass(text)
+        if not found:
+            break
+        changes += found
+    return text, changes

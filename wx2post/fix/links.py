@@ -16,7 +16,7 @@ from typing import Any
 from ..lazyre import lazy
 from ..urls import article_id, clean_link, find_urls, is_credential, md_unescape
 from . import markdown
-from .engine import Change, FixContext, apply_edits
+from .engine import Change, FixContext, apply_edits, until_settled
 
 
 def clean_one_url(raw: str) -> str:
@@ -83,13 +83,7 @@ def clean_urls(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     HTML attributes. In code a URL only loses its credentials: they go wherever they are
     written. A URL written inside another one's destination shows up once the outer one is
     clean: passes run until none changes anything (a second `fix` must find nothing left)."""
-    changes: list[Change] = []
-    for _ in range(4):
-        text, found = _clean_urls_once(text)
-        if not found:
-            break
-        changes += found
-    return text, changes
+    return until_settled(_clean_urls_once, text, 4)
 
 
 def _clean_urls_once(text: str) -> tuple[str, list[Change]]:

@@ -24,7 +24,7 @@ from markdown_it.common.utils import normalizeReference
 from ..lazyre import lazy
 from ..safety import is_allowed_target, link_scheme
 from . import markdown
-from .engine import Change, FixContext, apply_edits
+from .engine import Change, FixContext, apply_edits, until_settled
 from .links import SOURCE_KEYS
 
 RULE = "unsafe-links"
@@ -82,13 +82,7 @@ def allowed(target: str, *, image: bool = False) -> bool:
 def unsafe_links(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     """Every refused link neutralised; passes run until none is left (a link inside a refused
     link's label shows up once the outer one is its text)."""
-    changes: list[Change] = []
-    for _ in range(8):
-        text, found = _neutralise_once(text)
-        if not found:
-            break
-        changes += found
-    return text, changes
+    return until_settled(_neutralise_once, text, 8)
 
 
 def unsafe_front_matter(text: str, ctx: FixContext) -> tuple[str, list[Change]]:

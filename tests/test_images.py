@@ -211,3 +211,19 @@ def test_retry_after_seconds_and_dates() -> None:
 )
 def test_is_public(address: str, public: bool) -> None:
     assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_one_listing_of_an_image_folder_for_convert_and_fix(tmp_path: Path) -> None:
+    """images.image_files: any case of extension, one file per stem in a fixed order,
+    and only the files `usable` accepts (fix leaves out a refused SVG)."""
+    from wx2post.images import image_files
+
+    for name in ("a.PNG", "a.jpeg", "b.svg", "b.gif", "c.txt", ".png", "d.webp"):
+        (tmp_path / name).write_bytes(b"x")
+    assert image_files(tmp_path) == {"a": "a.jpeg", "b": "b.gif", "d": "d.webp"}
+    assert image_files(tmp_path, lambda path: path.suffix != ".gif") == {
+        "a": "a.jpeg",
+        "b": "b.svg",
+        "d": "d.webp",
+    }
+    assert image_files(tmp_path / "missing") == {}

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -303,3 +304,29 @@ def image_folder(site: Path, folder: str) -> Path:
     if any(part == ".." for part in posix.parts):
         raise UnsafePath(f"image folder must not contain '..': {folder!r}")
     return Path(os.path.abspath(site)) / Path(*posix.parts)
+
+
+# A fixed order: the same file wins every run when a stem has several extensions.
+_EXTENSION_ORDER = sorted(IMAGE_EXTENSIONS)
+
+
+def image_files(folder: Path, usable: Callable[[Path], bool] | None = None) -> dict[str, str]:
+    """The `<stem>.<ext>` image files in `folder` (any case of extension) by stem, only
+    those `usable` accepts; of a stem's files, the first extension in a fixed order wins.
+    The one listing of an image folder: convert's store and fix's rules read it alike."""
+    found: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return found
+    for name in names:
+        stem, _, ext = name.rpartition(".")
+        ext = ext.lower()
+        if not stem or ext not in IMAGE_EXTENSIONS or (usable is not None and not usable(folder / name)):
+            continue
+        other = found.get(stem)
+        if other is None or _EXTENSION_ORDER.index(ext) < _EXTENSION_ORDER.index(
+            other.rpartition(".")[2].lower()
+        ):
+            found[stem] = name
+    return found

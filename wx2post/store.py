@@ -9,7 +9,6 @@ bytes go to a `.part` file in the same folder first, then are renamed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import stat
 import threading
@@ -22,7 +21,6 @@ from urllib.parse import unquote
 from .errors import WxError
 from .files import contained, stage
 from .images import (
-    IMAGE_EXTENSIONS,
     BadImage,
     ImageOutcome,
     ImageSettings,
@@ -30,6 +28,7 @@ from .images import (
     check_svg,
     decode_data_uri,
     file_name,
+    image_files,
     image_folder,
     image_stem,
     is_web_url,
@@ -50,7 +49,6 @@ if TYPE_CHECKING:  # requests, urllib3 and the thread pool: imported once an ima
 
     from .http import HttpClient
 
-_EXTENSIONS = sorted(IMAGE_EXTENSIONS)  # a fixed order: the same file wins every run
 _SCHEME = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # also catches Windows drives (C:)
 # No webp/avif on purpose: ask for the format the article was published in.
 ACCEPT = "image/jpeg,image/png,image/gif,image/svg+xml,image/*;q=0.8,*/*;q=0.5"
@@ -236,7 +234,7 @@ class ImageStore:
             if self._stored is None:
                 # Once per folder and run: part files a killed run left behind go first.
                 remove_orphans(self.folder)
-                self._stored = _scan(self.folder)
+                self._stored = image_files(self.folder)
             name = self._stored.get(stem)
         if name is None:
             return None
@@ -291,22 +289,6 @@ class ImageStore:
     def _stem_lock(self, stem: str) -> threading.Lock:
         with self._lock:
             return self._stem_locks.setdefault(stem, threading.Lock())
-
-
-def _scan(folder: Path) -> dict[str, str]:
-    """`<stem>.<ext>` files with an image extension; the first extension in _EXTENSIONS wins."""
-    found: dict[str, str] = {}
-    try:
-        names = sorted(os.listdir(folder))
-    except FileNotFoundError:
-        return found
-    for name in names:
-        stem, _, ext = name.rpartition(".")
-        if stem and ext in IMAGE_EXTENSIONS:
-            other = found.get(stem)
-            if other is None or _EXTENSIONS.index(ext) < _EXTENSIONS.index(other.rpartition(".")[2]):
-                found[stem] = name
-    return found
 
 
 # -- copies in a saved export ------------------------------------------------

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..images import IMAGE_EXTENSIONS, ImageOutcome, ImageSettings, image_folder, stored_problem
+from ..images import ImageOutcome, ImageSettings, image_files, image_folder, stored_problem
 from ..models import ImageRef
 from ..sources import PageSource
 
@@ -90,19 +89,12 @@ class FixContext:
 
     def _scan(self) -> dict[str, str]:
         folder = self.image_dir
-        found: dict[str, str] = {}
         if folder is None:
-            return found
+            return {}
         try:
-            names = sorted(os.listdir(folder))
+            return image_files(folder, lambda path: path.is_file() and stored_problem(path) is None)
         except OSError:
-            return found
-        for name in names:
-            stem, _, ext = name.rpartition(".")
-            path = folder / name
-            if stem and ext.lower() in IMAGE_EXTENSIONS and path.is_file() and stored_problem(path) is None:
-                found.setdefault(stem, name)
-        return found
+            return {}
 
 
 RuleFunc = Callable[[str, FixContext], tuple[str, list[Change]]]

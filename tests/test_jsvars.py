@@ -154,3 +154,57 @@ def test_a_megabyte_literal_is_read_whole() -> None:
     body = "<p>正文\\'引号\\'</p>" * 60_000  # 1.1 MB, with escaped quotes
     value = jsvars.js_key(f"content_noencode: '{body}',", "content_noencode", jsvars.js_unescape)
     assert value == "<p>正文'引号'</p>" * 60_000
+
+
+def _reference_js_string(script: str, name: str) -> str:
+    """js_string as first written: each form's needle found on its own."""
+    for prefix, tail in jsvars._ASSIGN_FORMS:
+        needle = prefix + name
+        pos = script.find(needle)
+        while pos >= 0:
+            if pos == 0 or not (script[pos - 1].isalnum() or script[pos - 1] in "_$"):
+                m = tail.match(script, pos + len(needle))
+                value = jsvars._chained_value(script, m) if m else ""
+                if value:
+                    return value
+            pos = script.find(needle, pos + len(needle))
+    return ""
+
+
+_SCRIPT_PIECES = st.sampled_from(
+    [
+        "var ",
+        "window.",
+        "d.",
+        "sn",
+        "msn",
+        "x",
+        " = ",
+        "=",
+        "'v'",
+        '"w"',
+        "''",
+        " || ",
+        ";",
+        "xml ? a : ",
+        "$",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=1500)
+@given(st.lists(_SCRIPT_PIECES, max_size=30), st.integers(0, 80))
+def test_property_the_name_first_search_finds_what_each_form_search_finds(
+    pieces: list[str], padding: int
+) -> None:
+    """js_string finds the name once for all three forms (and, for a name met more
+    than _MANY times, falls back to a search per form): the same value either way."""
+    script = "".join(pieces)
+    for text in (script, "sn;" * padding + script):  # past _MANY occurrences: the fallback
+        assert js_string(text, "sn") == _reference_js_string(text, "sn")
+
+
+def test_a_name_met_very_often_is_still_found() -> None:
+    script = "sn=1;" * 10_000 + "d.sn = xml ? x : 'late';"
+    assert js_string(script, "sn") == "late"

@@ -117,6 +117,18 @@ def test_canonical_url_from_separate_identity_variables() -> None:
     assert parse_page(page(script=script, title="t")).url == LINK
 
 
+def test_page_without_anchor_reads_variables_from_its_scripts_only() -> None:
+    """No `msg_title`/`biz` script: the variables are read from the page's scripts,
+    never from article text that quotes one (a code snippet, a tutorial)."""
+    quoted = BODY.replace("正文第一段。", "var author = '冒名'; var nickname = '冒名账号';")
+    article = parse_page(page(body=quoted, script="var author = '真作者';", title="t"))
+    assert article.author == "真作者"
+    assert article.account_name == ""
+    assert parse_page(page(body=quoted, title="t")).author == ""
+    upper = page(body=quoted, title="t").replace("<script type='text/javascript'>", "<SCRIPT>")
+    assert parse_page(upper.replace("</script>", "var author = '大写';</SCRIPT >")).author == "大写"
+
+
 def test_account_name_from_dom() -> None:
     dom = "<a id='js_name'> DOM 账号 </a>"
     assert parse_page(page(dom=dom, title="t")).account_name == "DOM 账号"

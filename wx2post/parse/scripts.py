@@ -7,6 +7,7 @@ Scripts are 90% of a modern page and are never parsed as HTML; every scan is a f
 
 from __future__ import annotations
 
+from ..lazyre import lazy
 from ..sources import SMALL_PAGE_CHARS, PageText
 
 
@@ -51,8 +52,9 @@ def metadata_scripts(page: PageText) -> str:
 
     A modern page carries 2-4 MB of inlined library code that mentions the same
     names (`window.msg_title || ''`); searching only the scripts that assign them
-    is both faster and safer. A page without any anchor is searched whole (old and
-    re-serialised pages are small).
+    is both faster and safer. A page without any anchor has its inline scripts
+    searched, all of them, and nothing else: a variable is set by script, and
+    article text quoting `var author = '...'` sets nothing.
     """
     assigned = _assignments(page)
     ranges: list[tuple[int, int]] = []
@@ -66,8 +68,12 @@ def metadata_scripts(page: PageText) -> str:
         end = page.find("</script>", pos)
         ranges.append((start, end if end >= 0 else len(page)))
     if not ranges:
-        return page.text()
+        return "\n".join(m.group(1) for m in _SCRIPT.finditer(page.text()))
     return "\n".join(page.text(a, b) for a, b in sorted(set(ranges)))
+
+
+# An inline script's body, however its tags are written (`<SCRIPT>`, `</script >`).
+_SCRIPT = lazy(r"(?is)<script\b[^>]*>(.*?)</script[\s/>]")
 
 
 def _assignments(page: PageText) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """The one writer (wx2post/files.py): inside the site whatever is a link, whole or not at all,
-modes the umask allows, existing modes and hard links kept, nothing clobbered."""
+modes the umask allows, existing modes kept, never through a hard link, nothing clobbered."""
 
 from __future__ import annotations
 
@@ -41,16 +41,22 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
     assert post.read_bytes() == b"new"
 
 
-def test_hard_links_are_kept(tmp_path: Path) -> None:
-    post = files.write_file(tmp_path, "_posts/a.md", b"old text")
-    other = tmp_path / "mirror.md"
-    os.link(post, other)
-    files.write_file(tmp_path, "_posts/a.md", b"new, longer text")
-    assert other.read_bytes() == b"new, longer text"
-    assert post.stat().st_ino == other.stat().st_ino and post.stat().st_nlink == 2
-    files.write_file(tmp_path, "_posts/a.md", b"short")  # shrinking truncates
-    assert other.read_bytes() == b"short"
-    assert leftovers(tmp_path) == []
+def test_a_hard_link_out_of_the_site_is_never_written_through(tmp_path: Path) -> None:
+    """A post hard-linked to a file outside the site (an attacker's twin of ~/.bashrc, a
+    backup tool's snapshot): the post is replaced, the file outside keeps its bytes."""
+    site = tmp_path / "site"
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not the site's")
+    outside.chmod(0o600)
+    (site / "_posts").mkdir(parents=True)
+    post = site / "_posts" / "a.md"
+    os.link(outside, post)
+    files.write_file(site, "_posts/a.md", b"new post")
+    assert outside.read_bytes() == b"not the site's"
+    assert outside.stat().st_nlink == 1
+    assert post.read_bytes() == b"new post"
+    assert mode(post) == 0o600, "the replaced post keeps its mode"
+    assert leftovers(site) == []
 
 
 def test_a_symlinked_post_is_written_through_to_its_target_inside_the_site(tmp_path: Path) -> None:
@@ -115,7 +121,7 @@ def test_a_full_disk_fails_cleanly_and_keeps_the_old_file(tmp_path: Path) -> Non
         with pytest.raises(WriteFailed, match="No space left"):
             files.write_file(fs, "_posts/b.md", b"x" * 100_000)
         with pytest.raises(WriteFailed, match="No space left"):
-            files.write_file(fs, "_posts/a.md", b"y" * 100_000)  # hard-linked: in place
+            files.write_file(fs, "_posts/a.md", b"y" * 100_000)  # hard-linked: replaced too
         assert post.read_bytes() == b"old text"
         assert not (fs / "_posts" / "b.md").exists()
         assert leftovers(fs) == []
@@ -133,7 +139,9 @@ def test_a_read_only_site_fails_cleanly(tmp_path: Path) -> None:
 
 # -- hostile paths: whatever the path and the links, nothing lands outside the site ------------
 
-_PARTS = st.sampled_from(["..", ".", "a", "b", "out", "in", "post.md", "", "/", "/tmp", "x/../.."])
+_PARTS = st.sampled_from(
+    ["..", ".", "a", "b", "a/", "../site/a", "out", "in", "post.md", "", "/", "/tmp", "x/../.."]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -147,6 +155,9 @@ def test_hostile_paths_never_write_outside_the_site(parts: list[str]) -> None:
         (site / "out").symlink_to(outside, target_is_directory=True)
         (site / "in").symlink_to(site / "inner", target_is_directory=True)
         (site / "inner" / "post.md").symlink_to(outside / "secret.md")
+        twin = outside / "twin.md"
+        twin.write_bytes(b"outside")
+        os.link(twin, site / "a")  # a hard link, which says nothing of where its twin is
         path = "/".join(parts)
         try:
             written = files.write_file(site, path, b"data")
@@ -155,5 +166,6 @@ def test_hostile_paths_never_write_outside_the_site(parts: list[str]) -> None:
         if written is not None:
             assert written.resolve().is_relative_to(site.resolve())
             assert written.read_bytes() == b"data"
-        assert list(outside.iterdir()) == []
+        assert list(outside.iterdir()) == [twin]
+        assert twin.read_bytes() == b"outside"
         assert not any(p.name != "site" and p.name != "outside" for p in root.iterdir())

@@ -199,17 +199,17 @@ def test_fix_refuses_a_symlinked_post_whose_target_is_outside_the_site(tmp_path:
     assert not list(site.rglob("*.bak")) and not list(tmp_path.glob(".*.bak"))
 
 
-def test_fix_keeps_hard_links_and_modes(tmp_path: Path) -> None:
+def test_fix_keeps_modes_and_never_writes_through_a_hard_link(tmp_path: Path) -> None:
     site, post = fix_site(tmp_path)
     post.chmod(0o600)
-    twin = tmp_path / "twin.md"
+    twin = tmp_path / "twin.md"  # outside the site
     os.link(post, twin)
     code, out, err = fix(str(post), "--write", "--no-backup")
     assert code == ExitStatus.OK, out + err
     assert mode(post) == 0o600, "a private post stays private"
-    assert twin.read_text(encoding="utf-8") == post.read_text(encoding="utf-8")
-    assert FIXED_HEADING in twin.read_text(encoding="utf-8")
-    assert post.stat().st_nlink == 2
+    assert FIXED_HEADING in post.read_text(encoding="utf-8")
+    assert twin.read_text(encoding="utf-8") == REPOST, "the file outside the site is untouched"
+    assert post.stat().st_nlink == 1
 
 
 def test_fix_never_overwrites_a_file_named_like_its_backup(tmp_path: Path) -> None:

@@ -262,6 +262,51 @@ def test_a_state_folder_linked_out_of_the_site_is_refused(tmp_path: Path) -> Non
     assert not (site / "_posts").exists()
 
 
+@pytest.mark.parametrize("shape", ["hard link out of the site", "fifo"])
+def test_a_journal_that_is_no_file_of_its_own_is_refused(tmp_path: Path, shape: str) -> None:
+    """The journal is only ever appended to: a hard link would append wherever its twin
+    is, a FIFO would block the run. Refused, and no post is written that it cannot record."""
+    src = raw_page(tmp_path, 1)
+    site, outside = tmp_path / "site", tmp_path / "outside.txt"
+    (site / ".wx2post").mkdir(parents=True)
+    journal = site / ".wx2post" / "journal.jsonl"
+    if shape == "fifo":
+        os.mkfifo(journal)
+    else:
+        outside.write_bytes(b"")  # an empty journal is a valid one: only the append can go wrong
+        os.link(outside, journal)
+    code, recs, err = convert(str(src), "-o", str(site))
+    assert code != ExitStatus.OK
+    assert ("other hard links" if shape != "fifo" else "not a plain file") in (err + json.dumps(recs))
+    assert not on_disk(site), "no post that could not be recorded"
+    if shape != "fifo":
+        assert outside.read_bytes() == b""
+
+
+@pytest.mark.parametrize("where", ["_posts/{name}", ".wx2post/posts.json"])
+def test_a_fifo_in_the_site_fails_the_run_cleanly_instead_of_blocking_it(tmp_path: Path, where: str) -> None:
+    """A FIFO where a post or the state goes (planted, or left by a tool): opening it would
+    wait for a writer for ever. Refused, with the reason; the batch goes on and ends."""
+    src = raw_page(tmp_path, 1)
+    site = tmp_path / "site"
+    dry = convert(str(src), "-o", str(site), "--dry-run")[1]
+    name = Path(dry[0]["post"]).name
+    fifo = site / where.format(name=name)
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(fifo)
+    proc = cli("convert", "--json", str(src), "-o", str(site))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != ExitStatus.OK
+    assert "not a plain file" in out + err
+    assert stat_is_fifo(fifo), "the FIFO is not replaced by a post"
+
+
+def stat_is_fifo(path: Path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(path.lstat().st_mode)
+
+
 # -- any JSON at all ---------------------------------------------------------------------------------
 
 _JSON = st.recursive(

@@ -14,9 +14,10 @@ these functions, so each promise below holds for all of them:
   `WriteFailed` with the reason, and nothing is left behind.
 - **Modes.** A new file gets the mode the umask allows (0644 under umask 022, 0600 under
   077); a replaced file keeps its mode (and owner, where permitted).
-- **Hard links are kept.** A file with more than one link is rewritten in place (space is
-  reserved first, so a full disk fails before any byte changes) instead of being replaced
-  by a new inode.
+- **Never through a hard link.** A file with more than one link is replaced by a new file
+  like any other: its other names keep their old text. They may be outside the site
+  (a hard link, unlike a symlink, does not say where its twin is), and rewriting the
+  shared inode in place would also leave a torn file if the process were killed.
 - **No clobbering.** `replace=False` never replaces an existing file, even one a racing
   process creates (the final step is a hard link, which fails if the name exists), and
   raises `PostExists`; `write_unique` picks a fresh name (`.post.bak`, `.post.1.bak`, ...).
@@ -34,6 +35,9 @@ API (names are stable; other modules rely on them):
     write_atomic(target, data, *, replace=True)   the same writer, the target's folder as root
                                                   (files outside any site: saved pages, config)
     open_append(site, path) -> IO[bytes]          an append-only file in a checked folder (journal)
+    read_plain(path) -> bytes                     a file's bytes, refusing a FIFO or device (every
+                                                  file of a site or an export is read with it)
+    read_plain_text(path) -> str                  the same, as `Path.read_text` decodes it
     sweep_temporary(site, folder)                 remove `.wx2post-*.tmp` left by a killed run
 """
 
@@ -162,8 +166,8 @@ class Staged:
     def commit(self, name: str, *, replace: bool = True) -> Path:
         """Give the filled file its final `name` in the folder; the final path.
 
-        `replace=False`: `PostExists` if `name` exists. An existing file keeps its mode
-        and, with more than one hard link, its inode (rewritten in place).
+        `replace=False`: `PostExists` if `name` exists. An existing file keeps its mode; one
+        with several hard links is replaced too (its other names keep the old bytes).
         """
         if not name or "/" in name or name in (".", ".."):
             raise UnsafePath(f"not a plain file name: {name!r}")
@@ -184,9 +188,6 @@ class Staged:
                 raise PostExists(f"{target} exists (use --force to overwrite)")
             if existing is not None:
                 _keep_mode(self.file.fileno(), existing)
-                if existing.st_nlink > 1:
-                    self._rewrite_in_place(name)
-                    return target
                 os.rename(self.name, name, src_dir_fd=self._dir, dst_dir_fd=self._dir)
             else:
                 self._link_new(name, target)
@@ -210,28 +211,6 @@ class Staged:
             if _lstat(name, self._dir) is not None:
                 raise PostExists(f"{target} exists (use --force to overwrite)") from None
             os.rename(self.name, name, src_dir_fd=self._dir, dst_dir_fd=self._dir)
-
-    def _rewrite_in_place(self, name: str) -> None:
-        """Same inode, so every hard link sees the new text. Space is reserved before the
-        first byte changes: a full disk fails with the old text intact."""
-        self.file.seek(0)
-        data = self.file.read()
-        fd = os.open(name, os.O_WRONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=self._dir)
-        try:
-            if data and hasattr(os, "posix_fallocate"):
-                try:
-                    os.posix_fallocate(fd, 0, len(data))
-                except OSError as error:
-                    if error.errno not in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
-                        raise
-            view = memoryview(data)
-            written = 0
-            while written < len(data):
-                written += os.pwrite(fd, view[written:], written)
-            os.ftruncate(fd, len(data))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def stage(site: Path, folder: str | Path, prefix: str = _TMP_PREFIX, suffix: str = ".tmp") -> Staged:
@@ -282,18 +261,47 @@ def write_atomic(target: Path, data: bytes, *, replace: bool = True) -> Path:
 
 def open_append(site: Path, path: str | Path) -> IO[bytes]:
     """`path` (inside the site) opened to append, unbuffered, created with the umask's mode;
-    never through a symlink."""
+    never through a symlink, and only a plain file with no other hard link (appending
+    to one would write wherever its twin is; a FIFO would block the run)."""
     real = contained(site, path)
     folder = ensure_folder(site, real.parent)
     dir_fd = _open_checked_dir(real_site(site), folder)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     try:
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(real.name, flags, 0o666, dir_fd=dir_fd)
     except OSError as error:
         raise _failed(path, error) from None
     finally:
         os.close(dir_fd)
+    found = os.fstat(fd)
+    if not stat.S_ISREG(found.st_mode) or found.st_nlink > 1:
+        os.close(fd)
+        what = "has other hard links" if stat.S_ISREG(found.st_mode) else "is not a plain file"
+        raise WriteFailed(f"cannot write {real}: it {what}; wx2post appends only to a file of its own")
     return os.fdopen(fd, "ab", buffering=0)  # unbuffered: a failed write is not retried at close
+
+
+def read_plain(path: str | Path) -> bytes:
+    """The bytes of the file at `path` (a symlink followed, as by open()), refusing anything
+    that is not a plain file: a FIFO planted in a site would block the run at open, a device
+    would be read for ever. Raises OSError: FileNotFoundError, IsADirectoryError, or EINVAL
+    ("not a plain file")."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISDIR(found.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(found.st_mode):
+            raise OSError(errno.EINVAL, "not a plain file", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(fd)
+
+
+def read_plain_text(path: str | Path) -> str:
+    """`read_plain` decoded as UTF-8 with universal newlines, as `Path.read_text` reads."""
+    return read_plain(path).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def sweep_temporary(site: Path, folder: str | Path) -> None:

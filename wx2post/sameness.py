@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .files import read_plain_text
 from .lazyre import lazy
 from .models import BEIJING, Article
 
@@ -104,7 +105,7 @@ def _from_identity(identity: str) -> tuple[tuple[str, str], Known] | None:
 def _from_post(path: Path, identity: str) -> tuple[tuple[str, str], Known] | None:
     """A linked article's account, title and date, from its post's front matter."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_plain_text(path)
     except (OSError, UnicodeDecodeError):
         return None
     if not text.startswith("---\n"):

@@ -20,6 +20,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from .files import read_plain_text
 from .lazyre import lazy
 
 JEKYLL_CONFIG = "_config.yml"
@@ -54,7 +55,7 @@ def read_site_config(site: Path, preset: str) -> SiteConfig | None:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_plain_text(path)
     except (OSError, UnicodeDecodeError):
         return {}
     try:
@@ -228,7 +229,7 @@ class SiteChecks:
             self.dated.append((post, date))
         if self.config is not None and self.config.kind == "hugo":
             try:
-                text = Path(post).read_text(encoding="utf-8")
+                text = read_plain_text(post)
             except (OSError, UnicodeDecodeError):  # a dry run, or gone meanwhile
                 return
             if has_raw_html(text):

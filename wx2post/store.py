@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote
 
 from .errors import WxError
-from .files import contained, stage
+from .files import contained, read_plain, stage
 from .images import (
     BadImage,
     ImageOutcome,
@@ -321,7 +321,7 @@ def _export_bytes(ref: ImageRef, page: PageSource, parts: dict[str, bytes], limi
         if path is not None:
             if path.stat().st_size > limit:
                 raise BadImage(f"larger than the limit ({limit} bytes)")
-            return path.read_bytes()
+            return read_plain(path)
     clean = clean_image_url(ref.url)
     for key in (ref.local, clean, _id_key(clean)):
         if key and key in parts:

@@ -46,7 +46,8 @@ def open_fetcher(base_url: str | None, delay: float) -> ArticleFetcher:
     help="Apply the repairs (default: report what would change): written atomically, keeping a backup "
     "`.<post>.bak` beside each post (a dot file, so Jekyll does not publish it; `.<post>.1.bak`, ... when "
     "that name is taken: no file is ever replaced). A symlinked post is written through to its target "
-    "when that is inside the site (refused otherwise); the post's mode and hard links are kept.",
+    "when that is inside the site (refused otherwise); the post's mode is kept, and a post with other hard "
+    "links is replaced, never written through (its other names, maybe outside the site, keep the old text).",
 )
 @no_wait_option
 @click.option("--diff", "show_diff", is_flag=True, help="Show each post's changes as a unified diff.")

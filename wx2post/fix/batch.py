@@ -3,7 +3,7 @@
 A post's outcome is `convert`'s `runner.Result` (the same fields, the same failure kinds)
 with what `fix` adds (the repairs, the backup), and the batch's exit status is convert's
 (`errors.batch_status`). Every file is written by files.py, the one writer (inside the
-site, never replacing a backup, keeping a post's mode and hard links).
+site, never replacing a backup, keeping a post's mode, never writing through a hard link).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ExitStatus, WxError, batch_status
-from ..files import contained, write_file, write_unique
+from ..files import contained, read_plain, write_file, write_unique
 from ..images import ImageSettings
 from ..runner import Result
 from . import markdown
@@ -198,7 +198,7 @@ class Fixer:
         return result
 
     def _fix(self, path: Path, result: FixResult) -> None:
-        raw = path.read_bytes()
+        raw = read_plain(path)
         text = raw.decode("utf-8")
         if not split_post(text).front:
             result.status, result.reason = "skipped", "no front matter: not a post"
@@ -237,7 +237,7 @@ class Fixer:
             return
         result.status = "changed"
         if self.settings.write:
-            # files.py: inside the site whatever is a link, mode and hard links kept;
+            # files.py: inside the site whatever is a link (hard links included), mode kept;
             # the backup never replaces a file (a taken name gets .1, .2, ...).
             target = contained(site, path.absolute())  # a link out of the site: refused before the backup
             if self.settings.backup:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..display import site_path
 from ..errors import PostExists, WriteFailed, WxError
-from ..files import contained, write_file, write_unique
+from ..files import contained, read_plain, read_plain_text, write_file, write_unique
 from ..images import is_web_url
 from ..models import Options
 from ..pipeline import Conversion, Draft, finish_post
@@ -266,7 +266,7 @@ class Publisher:
             if written is None:
                 continue
             try:
-                text = contained(self.site, written.path).read_text(encoding="utf-8")
+                text = read_plain_text(contained(self.site, written.path))
                 linked = link_known_posts(text, index, self.options.preset, own=written.path)
                 if linked != text:
                     data = linked.encode("utf-8")
@@ -290,7 +290,7 @@ class Publisher:
 def _current(target: Path) -> bytes | None:
     """The bytes of the file at `target`, None if there is none; a folder in the way is refused."""
     try:
-        return target.read_bytes()
+        return read_plain(target)
     except FileNotFoundError:
         return None
     except IsADirectoryError:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..display import site_path
 from ..errors import WxError
-from ..files import contained
+from ..files import contained, read_plain_text
 from ..postfacts import post_facts
 from ..state import Written
 
@@ -67,7 +67,7 @@ def describe(result: Result, site: Path, written: Written, preset: str) -> None:
     the state vouches for (its hash is the one recorded)."""
     result.post = site_path(site, written.path)
     try:
-        text = contained(site, written.path).read_text(encoding="utf-8")
+        text = read_plain_text(contained(site, written.path))
     except (OSError, UnicodeDecodeError, WxError):
         return
     facts = post_facts(text, complete=written.complete, entities=preset in ("hux", "jekyll"))

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ..files import read_plain
 from ..lazyre import lazy
 from ..presets import PRESETS
 from ..urls import article_id, clean_url
@@ -63,7 +64,7 @@ def _adopt(root: Path, path: Path) -> tuple[str, Written] | None:
     try:
         if path.is_symlink() or path.stat().st_size > MAX_POST_BYTES:
             return None
-        data = path.read_bytes()
+        data = read_plain(path)
         relpath = valid_post_path(path.relative_to(root).as_posix())
         source = article_source(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, CorruptState):

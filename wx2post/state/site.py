@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import UnsafePath, WriteFailed
-from ..files import contained, open_append, sweep_temporary, write_file
+from ..files import contained, open_append, read_plain, sweep_temporary, write_file
 from ..interrupts import deferred_interrupts
 from .lock import SiteLock
 from .rebuild import rebuild
@@ -101,7 +101,7 @@ class SiteState:
 
     def _read(self, relpath: str) -> bytes | None:
         try:
-            return contained(self.site, relpath).read_bytes()
+            return read_plain(contained(self.site, relpath))
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as error:

@@ -259,10 +259,9 @@ def write_atomic(target: Path, data: bytes, *, replace: bool = True) -> Path:
     return write_file(folder, Path(os.path.realpath(folder)) / target.name, data, replace=replace)
 
 
-def open_append(site: Path, path: str | Path) -> IO[bytes]:
+def open_append(site: Path, path: str | Path, *, _copied: bool = False) -> IO[bytes]:
     """`path` (inside the site) opened to append, unbuffered, created with the umask's mode;
-    never through a symlink, and only a plain file with no other hard link (appending
-    to one would write wherever its twin is; a FIFO would block the run)."""
+    never through a symlink or a hard link, and only a plain file (a FIFO would block)."""
     real = contained(site, path)
     folder = ensure_folder(site, real.parent)
     dir_fd = _open_checked_dir(real_site(site), folder)
@@ -274,10 +273,17 @@ def open_append(site: Path, path: str | Path) -> IO[bytes]:
     finally:
         os.close(dir_fd)
     found = os.fstat(fd)
-    if not stat.S_ISREG(found.st_mode) or found.st_nlink > 1:
+    if not stat.S_ISREG(found.st_mode):
         os.close(fd)
-        what = "has other hard links" if stat.S_ISREG(found.st_mode) else "is not a plain file"
-        raise WriteFailed(f"cannot write {real}: it {what}; wx2post appends only to a file of its own")
+        raise WriteFailed(f"cannot write {real}: it is not a plain file")
+    if found.st_nlink > 1:
+        os.close(fd)
+        if _copied:  # linked again meanwhile: someone is racing us
+            raise WriteFailed(f"cannot write {real}: it keeps getting other hard links")
+        # Its twin may be anywhere (a `cp -al` snapshot of the site, a file outside it):
+        # the file becomes one of its own, its bytes copied, before anything is appended.
+        write_file(site, real, read_plain(real))
+        return open_append(site, path, _copied=True)
     return os.fdopen(fd, "ab", buffering=0)  # unbuffered: a failed write is not retried at close
 
 

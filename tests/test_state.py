@@ -310,6 +310,35 @@ def test_a_fifo_in_the_site_fails_the_run_cleanly_instead_of_blocking_it(tmp_pat
     assert stat_is_fifo(fifo), "the FIFO is not replaced by a post"
 
 
+@pytest.mark.parametrize("fifo", ["list.csv", "evil.html", "export.zip"])
+def test_a_fifo_in_an_input_folder_is_skipped_not_waited_on(tmp_path: Path, fifo: str) -> None:
+    """A folder of saved pages holding a FIFO (beside the pages, named like a page, a CSV
+    list or an export): the run converts the pages and ends."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw_page(folder, 1)
+    os.mkfifo(folder / fifo)
+    proc = cli("convert", "--json", str(folder), "-o", str(tmp_path / "site"), "--images", "remote")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.OK, err
+    assert len(on_disk(tmp_path / "site")) == 1
+
+
+def test_a_fifo_named_like_a_part_file_does_not_hold_the_image_store(tmp_path: Path) -> None:
+    from .pages import save_complete
+
+    pages = save_complete(tmp_path / "sc", 3)
+    site = tmp_path / "site"
+    first = cli("convert", str(pages), "-o", str(site))
+    first.communicate(timeout=60)
+    assert first.returncode == ExitStatus.OK
+    assert any((site / "postimg").iterdir()), "the page's image is saved"
+    os.mkfifo(site / "postimg" / "evil.0123456789ab.part")
+    again = cli("convert", str(pages), "-o", str(site), "--force")
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == ExitStatus.OK, err
+
+
 def stat_is_fifo(path: Path) -> bool:
     import stat
 

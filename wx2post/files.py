@@ -35,8 +35,9 @@ API (names are stable; other modules rely on them):
     write_atomic(target, data, *, replace=True)   the same writer, the target's folder as root
                                                   (files outside any site: saved pages, config)
     open_append(site, path) -> IO[bytes]          an append-only file in a checked folder (journal)
-    read_plain(path) -> bytes                     a file's bytes, refusing a FIFO or device (every
-                                                  file of a site or an export is read with it)
+    open_plain(path) -> BinaryIO                  a file opened to read, refusing a FIFO or device
+    read_plain(path) -> bytes                     its bytes (every file of a site, an export or an
+                                                  input folder is read with these)
     read_plain_text(path) -> str                  the same, as `Path.read_text` decodes it
     sweep_temporary(site, folder)                 remove `.wx2post-*.tmp` left by a killed run
 """
@@ -47,7 +48,7 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from .errors import PostExists, UnsafePath, WriteFailed
 from .interrupts import deferred_interrupts
@@ -287,11 +288,11 @@ def open_append(site: Path, path: str | Path, *, _copied: bool = False) -> IO[by
     return os.fdopen(fd, "ab", buffering=0)  # unbuffered: a failed write is not retried at close
 
 
-def read_plain(path: str | Path) -> bytes:
-    """The bytes of the file at `path` (a symlink followed, as by open()), refusing anything
-    that is not a plain file: a FIFO planted in a site would block the run at open, a device
-    would be read for ever. Raises OSError: FileNotFoundError, IsADirectoryError, or EINVAL
-    ("not a plain file")."""
+def open_plain(path: str | Path) -> BinaryIO:
+    """The file at `path` opened to read (a symlink followed, as by open()), refusing
+    anything that is not a plain file: a FIFO planted in a site or an input folder would
+    block the run at open, a device would be read for ever. Raises OSError:
+    FileNotFoundError, IsADirectoryError, or EINVAL ("not a plain file")."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         found = os.fstat(fd)
@@ -299,10 +300,16 @@ def read_plain(path: str | Path) -> bytes:
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         if not stat.S_ISREG(found.st_mode):
             raise OSError(errno.EINVAL, "not a plain file", str(path))
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            return file.read()
-    finally:
+        return os.fdopen(fd, "rb")
+    except BaseException:
         os.close(fd)
+        raise
+
+
+def read_plain(path: str | Path) -> bytes:
+    """The bytes of the plain file at `path` (see `open_plain`)."""
+    with open_plain(path) as file:
+        return file.read()
 
 
 def read_plain_text(path: str | Path) -> str:

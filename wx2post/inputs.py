@@ -7,6 +7,7 @@ memory. What a folder holds that is not a saved article is counted, not converte
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,9 +110,20 @@ def walk_folder(root: Path, counts: InputCounts) -> Iterator[str]:
             d for d in dirnames if not (d.endswith(ASSET_DIR_SUFFIXES) or d.startswith(".") or d == "assets")
         ]
         for name in sorted(filenames):
-            if name.lower().endswith(PAGE_SUFFIXES) and not name.startswith("."):
+            if _special(here / name):
+                counts.skipped += 1  # a FIFO, socket or device: reading it could block the run
+            elif name.lower().endswith(PAGE_SUFFIXES) and not name.startswith("."):
                 yield str(here / name)
             elif not name.startswith(".") and is_container(here / name):
                 yield from container_members(here / name, counts)
             else:
                 counts.skipped += 1
+
+
+def _special(path: Path) -> bool:
+    """Whether `path` (a symlink followed) is there but is neither a file nor a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # gone, or a broken link: the conversion reports it
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

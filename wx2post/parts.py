@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +20,8 @@ from .lazyre import lazy
 
 # What files.stage names an image's part file: `<stem>.<12 hex digits>.part`; nothing else is ours.
 PART_NAME = lazy(r"^[A-Za-z0-9_-]{1,200}\.[0-9a-f]{12}\.part$")
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# Non-blocking: a FIFO named like a part file must not hold the run at open.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def claim(path: Path, file: IO[bytes]) -> bool:
@@ -48,6 +50,8 @@ def _remove_if_orphan(path: Path) -> bool:
     except OSError:
         return False  # gone meanwhile, or a symlink: not ours to judge
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False  # no part file of ours
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ..display import site_path
 from ..errors import ExitStatus, VerificationRequired, WxError, batch_status
+from ..files import open_plain, read_plain
 from ..follow import FeedEntry, FeedError, feed_entries, feed_label, is_feed
 from ..images import ImageSettings
 from ..inputs import is_link
@@ -193,7 +194,7 @@ class Runner:
 
     def _feed_file(self, source: str) -> Iterator[Result]:
         try:
-            raw = Path(source).read_bytes()
+            raw = read_plain(source)
         except OSError as exc:
             yield self._failed(
                 Result(source=source, status="failed"), FeedError(_os_reason(exc), source=source)
@@ -298,7 +299,7 @@ class Runner:
 def _is_feed_file(path: Path) -> bool:
     """A feed or OPML file, told by its first bytes whatever its name."""
     try:
-        with path.open("rb") as fh:
+        with open_plain(path) as fh:  # a FIFO in an input folder is refused, not waited on
             return is_feed(fh.read(4096))
     except OSError:
         return False  # the conversion reports a missing or unreadable file

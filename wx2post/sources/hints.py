@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from ..files import open_plain
 from ..lazyre import lazy
 from ..models import BEIJING
 
@@ -80,8 +82,8 @@ def _csv_index(folder: Path, stamp: tuple[tuple[str, int], ...]) -> dict[str, tu
     index: dict[str, tuple[str, datetime | None]] = {}
     for name, _ in stamp:
         try:
-            with (folder / name).open(encoding="utf-8-sig", newline="") as fh:
-                rows = list(csv.DictReader(fh))
+            with io.TextIOWrapper(open_plain(folder / name), encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.DictReader(fh))  # a FIFO named .csv is refused, not waited on
         except (OSError, UnicodeDecodeError, csv.Error):
             continue
         for row in rows:

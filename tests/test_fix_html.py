@@ -21,6 +21,7 @@ from wx2post.cli import main
 from wx2post.fix import fix_text
 from wx2post.fix.activehtml import active_css, unsafe_html
 from wx2post.fix.engine import FixContext
+from wx2post.fix.htmltags import read_tags
 from wx2post.fix.schemes import URL_ATTRIBUTES, allowed, unsafe_links
 
 from .test_jekyll import build, make_site
@@ -385,3 +386,49 @@ def test_many_scripts_in_one_block_all_go() -> None:
     new, changes = unsafe_html(body, FixContext())
     assert len(changes) == 600 and new.count("<p>段") == 300 and new.endswith(CODE)
     assert active(rendered(new)) == [] and unsafe_html(new, FixContext()) == (new, [])
+
+
+# -- hostile sizes: reading is linear, whatever the post holds --------------------------------
+
+
+@pytest.mark.parametrize("unit", ["<a", "<a x", '<a x="', "<title>", "<script <a x"])
+def test_the_tag_reader_holds_what_the_text_holds_not_its_square(unit: str) -> None:
+    """Read as a renderer may (every `<name` a tag), `<a<a<a…` was one tag per `<`, each read to
+    the end: 80 KB of `<a x` held 400 million attributes and filled the memory."""
+    text = unit * 20_000
+    for raw_text in (True, False):
+        tags = read_tags(text, raw_text=raw_text)
+        assert sum(len(tag.attributes) + 1 for tag in tags) <= 2 * len(text)
+        assert sum(tag.end - tag.start for tag in tags) <= 3 * len(text)
+
+
+def test_raw_text_end_tags_are_found_past_characters_that_lower_case_to_two() -> None:
+    """`"İ".lower()` is two characters: a lowered copy of the whole text put every end tag after
+    one in the wrong place, and the element ran on unclosed."""
+    text = "İİİİ<script>alert(1)</SCRIPT>之后"
+    (tag, end) = read_tags(text)
+    assert text[tag.end : tag.content_end] == "alert(1)"
+    assert text[tag.content_end : tag.element_end] == "</SCRIPT>" and end.closing
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["段 <script>x</script> 文", "<a x", "<!-- <b onclick=x> --> ", "`c` <b onclick=x> ", "<title>x"],
+)
+def test_a_hostile_post_of_hundreds_of_kilobytes_is_repaired_in_seconds(unit: str) -> None:
+    """Each of these took minutes or all the memory (a parse per script, a search to the end per
+    tag or comment); linear, they take well under a second per 100 KB. The limit is 20 times that."""
+    import signal
+
+    def too_slow(*_: object) -> None:
+        raise TimeoutError(f"{unit!r} * 10000 took over 60 s")
+
+    text = "来源：微信公众号\n\n" + unit * 10_000 + "\n"
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(60)
+    try:
+        result = fixed(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert "onclick" not in result and "<script" not in result.lower()

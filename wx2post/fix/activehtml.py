@@ -31,8 +31,10 @@ split `<a<b …>` otherwise); passes run until neither reading finds anything.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
 
 from ..lazyre import lazy
 from . import markdown
@@ -59,6 +61,8 @@ _LIST_ENTRY = lazy(
     r"""(?P<name>[A-Za-z_][\w:.-]*)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s{}"']+))"""
 )
 _SEPARATOR = " \t\f"
+Span = tuple[int, int]
+Region = tuple[str, list[int], list[Span]]
 
 
 def unsafe_html(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
@@ -105,43 +109,72 @@ def _code_point(hex_digits: str) -> str:
 def _one_pass(text: str, *, raw_text: bool) -> tuple[str, list[Change]]:
     doc = markdown.read(text, any_scheme=True)
     edits: list[tuple[int, int, str]] = []
+    elements: list[tuple[int, int, int]] = []  # (start, end of its start tag, end): body offsets
     for view, offsets, code in _regions(doc):
         if not raw_text:
             edits += [(offsets[start], offsets[end], "") for start, end in _attribute_list_edits(view, code)]
         for start, end, element in _tag_edits(view, code, raw_text=raw_text):
             if element is not None:
-                end = _element_end(doc, offsets[start], offsets[element], offsets[end])
-                start, end = offsets[start], end
-                edits.append((start, end, ""))
+                elements.append((offsets[start], offsets[element], offsets[end]))
             else:
                 edits.append((offsets[start], offsets[end], ""))
+    edits += [(start, end, "") for start, end in _element_spans(doc, elements)]
     return apply_edits(text, edits, RULE)
 
 
-def _element_end(doc: markdown.Document, start: int, tag_end: int, end: int) -> int:
-    """Where a script's removal ends: at its end tag, unless that end tag would be code once the
-    start tag is gone (`<script>` never closed before a fence: markdown-it and kramdown read the
-    fence as the script's until then, the author as code). Then the start tag alone goes."""
-    if end == tag_end:
-        return end
-    after = markdown.read(doc.text[:start] + doc.text[tag_end:], any_scheme=True)
-    return tag_end if _in_code(after, end - 1 - (tag_end - start)) else end
+def _element_spans(doc: markdown.Document, elements: list[tuple[int, int, int]]) -> list[Span]:
+    """What goes of each removed element: up to its end tag, unless that end tag would be code
+    once the start tags are gone (`<script>` never closed before a fence: markdown-it and
+    kramdown read the fence as the script's until then, the author as code); then the start tag
+    alone. The body without those start tags is read once for them all (a post of a thousand
+    scripts is not parsed a thousand times). A start tag inside another's is left to go alone:
+    what it held is read again by the next pass."""
+    spans: list[Span] = []
+    cuts: list[Span] = []  # (start, end) of the start tags taken out, in order
+    for start, tag_end, end in sorted(elements):
+        if end == tag_end or (cuts and start < cuts[-1][1]):
+            spans.append((start, tag_end))
+        else:
+            cuts.append((start, tag_end))
+    if not cuts:
+        return spans
+    kept, removed, pos = [], [0], 0  # removed[k]: the characters the first k cuts take out
+    for start, tag_end in cuts:
+        kept.append(doc.text[pos:start])
+        removed.append(removed[-1] + tag_end - start)
+        pos = tag_end
+    after = markdown.read("".join(kept) + doc.text[pos:], any_scheme=True)
+    in_code = _code_test(after)
+    ends, cut = [tag_end for _, tag_end in cuts], set(cuts)
+    for start, tag_end, end in sorted(elements):
+        if (start, tag_end) not in cut:
+            continue
+        last = end - 1  # the end tag's last character, where it stands once the start tags are gone
+        spans.append((start, tag_end if in_code(last - removed[bisect.bisect_right(ends, last)]) else end))
+    return spans
 
 
-def _in_code(doc: markdown.Document, offset: int) -> bool:
-    if doc.kinds[doc.line_of(offset)] == "code":
-        return True
-    for inline in doc.inlines:
-        for atom in inline.atoms:
-            if atom.kind == "backticks" and inline.body(atom.start) <= offset < inline.body(atom.end):
-                return True
-    line = doc.line_of(offset)
-    at = offset - doc.starts[line]
-    return any(a <= at < b for a, b in (m.span() for m in _BACKTICKS.finditer(doc.lines[line])))
+def _code_test(doc: markdown.Document) -> Callable[[int], bool]:
+    """Whether a body offset of `doc` is code: a code line, a code span markdown-it found, or a
+    backtick pair on the line (a renderer may pair them where markdown-it does not)."""
+    spans = sorted(
+        (inline.body(atom.start), inline.body(atom.end))
+        for inline in doc.inlines
+        for atom in inline.atoms
+        if atom.kind == "backticks"
+    )
+    in_span = _span_test(spans)
+    pairs: dict[int, Callable[[int], bool]] = {}  # line -> its backtick pairs, read once
 
+    def in_code(offset: int) -> bool:
+        line = doc.line_of(offset)
+        if doc.kinds[line] == "code" or in_span(offset):
+            return True
+        if line not in pairs:
+            pairs[line] = _span_test([m.span() for m in _BACKTICKS.finditer(doc.lines[line])])
+        return pairs[line](offset - doc.starts[line])
 
-Span = tuple[int, int]
-Region = tuple[str, list[int], list[Span]]
+    return in_code
 
 
 def _regions(doc: markdown.Document) -> list[Region]:
@@ -209,8 +242,9 @@ def _unread_runs(doc: markdown.Document, seen: set[int]) -> list[tuple[int, int,
 def _attribute_list_edits(view: str, code: list[Span]) -> list[Span]:
     """Active `key=value` pairs of kramdown attribute lists and goldmark heading attributes."""
     edits = []
+    in_code = _span_test(code)
     for block in _ATTRIBUTE_LIST.finditer(view):
-        if any(a <= block.start() < b for a, b in code):
+        if in_code(block.start()):
             continue
         for m in _LIST_ENTRY.finditer(view, block.start(), block.end() - 1):
             value = next(v for v in (m.group("dq"), m.group("sq"), m.group("bare"), "") if v is not None)
@@ -233,8 +267,10 @@ def _tag_edits(
     what follows it is read again once it is gone (a `<script>` line opens an HTML block that runs
     to its end tag, fences included; without it, a fence it swallowed is code again)."""
     edits: list[tuple[int, int, int | None]] = []
+    in_code = _span_test(code)
+    first_text = len(view) - len(view.lstrip())  # where the region's text starts
     for tag in read_tags(view, raw_text=raw_text):
-        if any(a <= tag.start < b for a, b in code):
+        if in_code(tag.start):
             continue
         if tag.closing:
             if tag.name in _DROPPED or tag.name == "script":
@@ -243,13 +279,24 @@ def _tag_edits(
             end = tag.element_end or tag.end
             start, stop = _whole_line(view, tag.start, end)
             edits.append((start, stop, tag.end if stop == end else None))
-            if not view[: tag.start].strip():
+            if tag.start <= first_text:  # nothing but white space before it
                 break  # it may be what made this an HTML block (up to its end tag, fences too)
         elif tag.name in _DROPPED:
             edits.append((*_whole_line(view, tag.start, tag.end), None))
         else:
             edits += [(*_attribute_span(view, a), None) for a in tag.attributes if _active(tag, a)]
     return edits
+
+
+def _span_test(spans: list[Span]) -> Callable[[int], bool]:
+    """Whether an offset is inside one of `spans` (sorted, not overlapping)."""
+    starts = [a for a, _ in spans]
+
+    def inside(offset: int) -> bool:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and offset < spans[i][1]
+
+    return inside
 
 
 def _active_style(view: str, tag: Tag) -> bool:
@@ -261,9 +308,12 @@ def _active_style(view: str, tag: Tag) -> bool:
 def _whole_line(view: str, start: int, end: int) -> tuple[int, int]:
     """An element alone on its line goes with the line: a blank line left in an HTML block would
     end the block."""
-    line_start = view.rfind("\n", 0, start) + 1
-    line_end = view.find("\n", end)
-    if line_end < 0 or view[line_start:start].strip(" \t") or view[end:line_end].strip(" \t"):
+    line_start, line_end = start, end  # walked over spaces only: a long line costs nothing
+    while line_start > 0 and view[line_start - 1] in " \t":
+        line_start -= 1
+    while line_end < len(view) and view[line_end] in " \t":
+        line_end += 1
+    if (line_start > 0 and view[line_start - 1] != "\n") or line_end >= len(view) or view[line_end] != "\n":
         return start, end
     return line_start, line_end + 1
 

@@ -15,6 +15,12 @@ value quoted and unquoted, comments, bogus comments, raw text), which is all a t
 - a tag left open at the end of the piece keeps the attributes read so far (in the built page
   the layout's markup completes it).
 
+Reading is linear in the piece, whatever it holds: raw-text end tags are indexed once, and in
+the `raw_text=False` reading a tag ends at a `<` outside quotes (no Markdown renderer reads a
+tag name, an attribute name or an unquoted value holding one: kramdown, marked, markdown-it and
+goldmark all want `>` first; the browser's reading, where it may, is `raw_text=True`'s), so
+`<a<a<a…` is not read once per `<` to the end.
+
 `raw_text=True` reads as a browser reads HTML content: comments are no markup, and the content of
 `script`, `style`, `textarea`, `title`, `xmp`, `iframe`, `noembed`, `noframes`, `noscript` runs to
 its end tag. `raw_text=False` reads every `<name` as a tag wherever it is (inside a comment, a
@@ -25,6 +31,7 @@ markup. A caller that must catch every reading runs both.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 WHITESPACE = "\t\n\f\r "
@@ -53,16 +60,21 @@ class Tag:
     element_end: int | None = None
 
 
+# ASCII letters only, so a lowered copy has the same length (`"İ".lower()` has two characters).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _lower(name: str) -> str:
-    return "".join(c.lower() if "A" <= c <= "Z" else c for c in name)
+    return name.translate(_ASCII_LOWER)
 
 
-def _read_tag(s: str, start: int, closing: bool) -> Tag:
-    """The tag whose `<` (or `</`) is at `start`; its name starts at once."""
+def _read_tag(s: str, start: int, closing: bool, *, stop: str = "") -> Tag:
+    """The tag whose `<` (or `</`) is at `start`; its name starts at once. A character of
+    `stop` outside quotes ends it there, left open."""
     n = len(s)
     j = start + (2 if closing else 1)
     name_start = j
-    while j < n and s[j] not in WHITESPACE and s[j] not in "/>":
+    while j < n and s[j] not in WHITESPACE and s[j] not in "/>" and s[j] not in stop:
         j += 1
     tag = Tag(_lower(s[name_start:j]), start, n, closing)
     while j < n:
@@ -73,9 +85,12 @@ def _read_tag(s: str, start: int, closing: bool) -> Tag:
         if c == ">":
             tag.end = j + 1
             return tag
+        if c in stop:
+            tag.end = j
+            return tag
         begin = j
         j += 1  # the first character may be `=`
-        while j < n and s[j] not in WHITESPACE and s[j] not in "/>=":
+        while j < n and s[j] not in WHITESPACE and s[j] not in "/>=" and s[j] not in stop:
             j += 1
         name = _lower(s[begin:j])
         k = j
@@ -92,59 +107,99 @@ def _read_tag(s: str, start: int, closing: bool) -> Tag:
                 j = close + 1 if close >= 0 else n
             else:
                 e = k
-                while e < n and s[e] not in WHITESPACE and s[e] != ">":
+                while e < n and s[e] not in WHITESPACE and s[e] != ">" and s[e] not in stop:
                     e += 1
                 value, j = s[k:e], e
         tag.attributes.append(Attribute(name, value, begin, j))
     return tag
 
 
-def _comment_end(s: str, i: int) -> int:
+class _Next:
+    """The next place of `marker` in `s` at or after a position; asked in increasing order, so
+    each is found once (a marker that is absent is not looked for again to the end)."""
+
+    def __init__(self, s: str, marker: str) -> None:
+        self.s, self.marker, self.at = s, marker, -2  # -2: not looked for yet
+
+    def after(self, pos: int) -> int:
+        if self.at == -2 or 0 <= self.at < pos:
+            self.at = self.s.find(self.marker, pos)
+        return self.at
+
+
+def _comment_end(s: str, i: int, closers: tuple[_Next, _Next]) -> int:
     """After the comment starting `<!--` at i (`<!-->` and `<!--->` end at once; `--!>` ends)."""
     body = i + 4
     for short in (">", "->"):
         if s.startswith(short, body):
             return body + len(short)
-    ends = [p + len(m) for m in ("-->", "--!>") if (p := s.find(m, body)) >= 0]
+    ends = [p + len(c.marker) for c in closers if (p := c.after(body)) >= 0]
     return min(ends) if ends else len(s)
 
 
-def _raw_text_end(s: str, tag: Tag) -> None:
-    """Where a raw-text element's content ends: its `</name` followed by space, `/` or `>`."""
-    lowered, marker, at = s.lower(), "</" + tag.name, tag.end
-    while (at := lowered.find(marker, at)) >= 0:
-        after = at + len(marker)
-        if after >= len(s) or s[after] in WHITESPACE or s[after] in "/>":
+class _EndTags:
+    """Where each raw-text element's end tags are (`</name` then space, `/`, `>` or the end),
+    found once per name for the whole piece, and how far each end tag runs."""
+
+    def __init__(self, s: str, stop: str) -> None:
+        self.s, self.stop = s, stop
+        self._lowered: str | None = None
+        self._at: dict[str, list[int]] = {}
+        self._ends: dict[int, int] = {}
+
+    def close(self, tag: Tag) -> None:
+        """Set where `tag`'s content and element end (None: never closed)."""
+        places = self._at.get(tag.name)
+        if places is None:
+            places = self._at[tag.name] = self._find(tag.name)
+        i = bisect.bisect_left(places, tag.end)
+        if i < len(places):
+            at = places[i]
             tag.content_end = at
-            tag.element_end = _read_tag(s, at, closing=True).end
-            return
-        at = after
+            if at not in self._ends:
+                self._ends[at] = _read_tag(self.s, at, closing=True, stop=self.stop).end
+            tag.element_end = self._ends[at]
+
+    def _find(self, name: str) -> list[int]:
+        s = self.s
+        if self._lowered is None:
+            self._lowered = _lower(s)
+        marker, found, at = "</" + name, [], 0
+        while (at := self._lowered.find(marker, at)) >= 0:
+            after = at + len(marker)
+            if after >= len(s) or s[after] in WHITESPACE or s[after] in "/>":
+                found.append(at)
+            at = after
+        return found
 
 
 def read_tags(s: str, *, raw_text: bool = True) -> list[Tag]:
     """Every start and end tag in `s`, in order."""
     tags: list[Tag] = []
     i, n = 0, len(s)
+    stop = "" if raw_text else "<"
+    end_tags = _EndTags(s, stop)
+    closers = (_Next(s, "-->"), _Next(s, "--!>"))
     while (i := s.find("<", i)) >= 0 and i + 1 < n:
         nxt = s[i + 1]
         if nxt.isascii() and nxt.isalpha():
-            tag = _read_tag(s, i, closing=False)
+            tag = _read_tag(s, i, closing=False, stop=stop)
             tags.append(tag)
             i = tag.end if raw_text else i + 1
             if raw_text and tag.name == "plaintext":
                 break
             if tag.name in RAW_TEXT:
-                _raw_text_end(s, tag)
+                end_tags.close(tag)
                 if raw_text:
                     i = tag.content_end if tag.content_end is not None else n
         elif nxt == "/" and i + 2 < n and s[i + 2].isascii() and s[i + 2].isalpha():
-            tag = _read_tag(s, i, closing=True)
+            tag = _read_tag(s, i, closing=True, stop=stop)
             tags.append(tag)
             i = tag.end if raw_text else i + 1
         elif not raw_text:
             i += 1
         elif s.startswith("<!--", i):
-            i = _comment_end(s, i)
+            i = _comment_end(s, i, closers)
         elif nxt in "!?/":  # a bogus comment (`<!DOCTYPE`, `<?xml`, `</3`) runs to the next `>`
             close = s.find(">", i + 2)
             i = close + 1 if close >= 0 else n

@@ -11,13 +11,11 @@ import random
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from wx2post.cli import main
 from wx2post.fix import fix_text
 from wx2post.fix.activehtml import active_css, unsafe_html
 from wx2post.fix.engine import FixContext
@@ -25,6 +23,7 @@ from wx2post.fix.htmltags import read_tags
 from wx2post.fix.schemes import URL_ATTRIBUTES, allowed, unsafe_links
 
 from .test_jekyll import build, make_site
+from .tools import fix_offline, site_post
 
 FRONT = "---\nlayout: post\ntitle: 脚本\n---\n"
 CODE = (
@@ -196,29 +195,26 @@ HOSTILE = (
 
 
 def test_dry_run_diff_json_and_write(tmp_path: Path) -> None:
-    post = tmp_path / "site" / "_posts" / "2022-05-03-html.md"
-    post.parent.mkdir(parents=True)
-    post.write_text(FRONT + HOSTILE, encoding="utf-8")
-    before = post.read_bytes()
-    dry = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--diff"])
+    post, before = site_post(tmp_path, "2022-05-03-html.md", FRONT + HOSTILE)
+    dry = fix_offline(str(post), "--diff")
     assert dry.exit_code == 0, dry.stderr
     assert "unsafe-html" in dry.stdout and "onerror=alert(1) → removed" in dry.stdout
     assert "<script>alert(2)</script>↵ → removed" in dry.stdout, "an element alone on its line goes with it"
     assert '-<div onclick="steal()">' in dry.stdout and "+<div>" in dry.stdout
-    as_json = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--json"])
+    as_json = fix_offline(str(post), "--json")
     (record,) = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert record["status"] == "changed" and {"rule": "unsafe-html", "count": 3} in record["changes"]
     assert record["lines"]["unsafe-html"] == [7, 9, 10]  # 1-based, in the post as read
     assert post.read_bytes() == before, "a dry run writes nothing"
 
-    wrote = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--no-backup"])
+    wrote = fix_offline(str(post), "--write", "--no-backup")
     assert wrote.exit_code == 0, wrote.stderr
     text = post.read_text(encoding="utf-8")
     hostile = HOSTILE.removesuffix(CODE)
     for active_part in (" onerror=alert(1)", ' onclick="steal()"', "<script>alert(2)</script>\n"):
         hostile = hostile.replace(active_part, "")
     assert text == FRONT + hostile + CODE
-    again = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--json"])
+    again = fix_offline(str(post), "--write", "--json")
     assert json.loads(again.stdout)["status"] == "unchanged"
 
 
@@ -255,7 +251,7 @@ def test_the_repaired_post_builds_with_jekyll_inert(tmp_path: Path) -> None:
     assert before.css_first("article") is not None and active(before.css_first("article")), (
         "kramdown passes it"
     )
-    wrote = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--no-backup"])
+    wrote = fix_offline(str(post), "--write", "--no-backup")
     assert wrote.exit_code == 0, wrote.stderr
     page = (build(site) / "2022/05/03/html/index.html").read_text(encoding="utf-8")
     article = LexborHTMLParser(page).css_first("article")

@@ -12,18 +12,17 @@ from pathlib import Path
 import frontmatter
 import lxml.html
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from wx2post.cli import main
 from wx2post.fix import fix_text
 from wx2post.fix.engine import FixContext
 from wx2post.fix.schemes import allowed, unsafe_links
 from wx2post.safety import link_scheme
 
 from .test_jekyll import build, make_site
+from .tools import fix_offline, site_post
 
 FRONT = "---\nlayout: post\ntitle: 链接\n---\n"
 CODE = (
@@ -99,29 +98,24 @@ def test_every_form_is_neutralised_text_kept_code_untouched() -> None:
 
 
 def test_dry_run_diff_json_and_write(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    post = site / "_posts" / "2022-05-03-links.md"
-    post.parent.mkdir(parents=True)
-    post.write_text(FRONT + HOSTILE_BODY, encoding="utf-8")
-    before = post.read_bytes()
-
-    dry = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--diff"])
+    post, before = site_post(tmp_path, "2022-05-03-links.md", FRONT + HOSTILE_BODY)
+    dry = fix_offline(str(post), "--diff")
     assert dry.exit_code == 0, dry.stderr
     assert "unsafe-links" in dry.stdout and "[点我](javascript:alert(1)) → 点我 (link removed)" in dry.stdout
     assert ' href="java&#x09;script:alert(2)" → removed' in dry.stdout
     assert "-第一段 [点我](javascript:alert(1))" in dry.stdout and "+第一段 点我 和" in dry.stdout
-    as_json = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--json"])
+    as_json = fix_offline(str(post), "--json")
     (record,) = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert record["status"] == "changed" and {"rule": "unsafe-links", "count": 9} in record["changes"]
     assert record["lines"]["unsafe-links"][0] == 7  # 1-based, in the post as read
     assert post.read_bytes() == before, "a dry run writes nothing"
 
-    wrote = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--no-backup"])
+    wrote = fix_offline(str(post), "--write", "--no-backup")
     assert wrote.exit_code == 0, wrote.stderr
     text = post.read_text(encoding="utf-8")
     assert refused(rendered_targets(outside_code(text.removeprefix(FRONT)))) == []
     assert text.endswith(CODE)
-    again = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--json"])
+    again = fix_offline(str(post), "--write", "--json")
     assert json.loads(again.stdout)["status"] == "unchanged"
 
 
@@ -200,7 +194,7 @@ def test_the_repaired_post_builds_with_jekyll_without_a_script_link(tmp_path: Pa
     post = site / "_posts" / "2022-05-03-links.md"
     post.parent.mkdir(parents=True, exist_ok=True)
     post.write_text(FRONT + HOSTILE_BODY.replace(CODE, ""), encoding="utf-8")
-    wrote = CliRunner().invoke(main, ["fix", str(post), "--images", "remote", "--write", "--no-backup"])
+    wrote = fix_offline(str(post), "--write", "--no-backup")
     assert wrote.exit_code == 0, wrote.stderr
     dest = build(site)
     (page,) = list((dest / "2022" / "05" / "03").rglob("index.html"))

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 
 def require(program: str) -> str:
@@ -37,6 +38,21 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         timeout=120,
     )
+
+
+def fix_offline(*args: str) -> Result:
+    """`wx2post fix ARGS --images remote` in this process: offline, images stay remote."""
+    from wx2post.cli import main
+
+    return CliRunner().invoke(main, ["fix", *args, "--images", "remote"])
+
+
+def site_post(tmp_path: Path, name: str, text: str) -> tuple[Path, bytes]:
+    """A post `_posts/<name>` in a new site under `tmp_path`, and its bytes as written."""
+    post = tmp_path / "site" / "_posts" / name
+    post.parent.mkdir(parents=True)
+    post.write_text(text, encoding="utf-8")
+    return post, post.read_bytes()
 
 
 def mode(path: Path) -> int:

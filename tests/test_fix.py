@@ -38,6 +38,8 @@ from wx2post.images import ImageOutcome, ImageSettings
 from wx2post.models import ImageRef
 from wx2post.sources import PageSource
 
+from .tools import within
+
 CASES = Path(__file__).parent / "fix_cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "before.md").is_file())
 SETTINGS = ImageSettings()
@@ -516,6 +518,16 @@ def test_escape_liquid(before: str, after: str) -> None:
 
 def test_escape_liquid_only_for_liquid_blogs() -> None:
     assert rule(liquid.escape_liquid, "{{ x }}", ctx(template="hugo")) == "{{ x }}"
+
+
+@pytest.mark.parametrize("unit", ["{% raw %}{{ x }}", "<pre>{{ x }}", "{% highlight js %}{{ x }}"])
+def test_escape_liquid_reads_unclosed_regions_in_linear_time(unit: str) -> None:
+    """`{% raw %}.*?{% endraw %}` and the like retried the rest of the post from every unclosed
+    opener: 40,000 of them took minutes. Unclosed, they protect nothing: every `{{` is escaped."""
+    text = "来源：微信公众号\n\n" + unit * 40_000 + "\n"
+    with within(30, f"{unit!r} * 40000"):
+        out = rule(liquid.escape_liquid, text)
+    assert out.count('{{ "{{" }}') == 40_000
 
 
 # -- files -----------------------------------------------------------------------------------

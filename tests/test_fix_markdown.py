@@ -292,3 +292,41 @@ def test_fix_never_edits_code_and_is_idempotent(text: str) -> None:
         return sorted(replace_urls(c, lambda url: "URL") for c in _code_contents(text) if c.strip())
 
     assert kept(once) == kept(text)
+
+
+# -- code spans in lines markdown-it gives no positions for ---------------------------------
+
+BACKTICK_CASES = [
+    ("`a`", [(0, 3)]),
+    ("`a```[x](js)`", [(0, 3)]),  # kramdown: the rest of ``` opens nothing; CommonMark: one span
+    ("`x`` [a](js) ``y`", [(0, 3), (3, 14), (14, 17)]),
+    ("a ` b ` c", []),  # kramdown: a lone backtick between spaces is text
+    ("``a`b``", [(0, 7)]),
+    ("`a``b`", [(0, 3), (3, 6)]),
+    ("`" * 8000 + " [x](js)", []),
+    ("`a\nb`", []),  # line by line
+]
+
+
+@pytest.mark.parametrize(("line", "spans"), BACKTICK_CASES)
+def test_backtick_spans_are_what_commonmark_and_kramdown_both_read_as_code(
+    line: str, spans: list[tuple[int, int]]
+) -> None:
+    assert markdown.backtick_spans(line) == spans
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="`` a[]", max_size=30))
+def test_backtick_spans_are_never_more_than_markdown_it_reads_as_code(line: str) -> None:
+    """A rule skips what these spans cover: none may cover text markdown-it renders as text."""
+    doc = markdown.read(line)
+    if doc.kinds and doc.kinds[0] == "code":
+        return  # a fence: all of it is code
+    code = [
+        (inline.body(atom.start), inline.body(atom.end))
+        for inline in doc.inlines
+        for atom in inline.atoms
+        if atom.kind == "backticks"
+    ]
+    for a, b in markdown.backtick_spans(line):
+        assert any(c <= a and b <= d for c, d in code), (line, (a, b), code)

@@ -55,6 +55,24 @@ def site_post(tmp_path: Path, name: str, text: str) -> tuple[Path, bytes]:
     return post, post.read_bytes()
 
 
+@contextmanager
+def within(seconds: int, what: str) -> Iterator[None]:
+    """Fail when the block runs over `seconds` (SIGALRM): for inputs that a quadratic
+    reading takes minutes over and a linear one well under a second; the margin is wide."""
+    import signal
+
+    def too_slow(*_: object) -> None:
+        raise TimeoutError(f"{what} took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

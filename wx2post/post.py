@@ -6,6 +6,7 @@ import functools
 import html
 import posixpath
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from .presets import Preset, get_preset
 from .render.escape import escape_plain, link_target
 from .safety import safe_href, sanitize_html
 from .slug import fit_bytes, make_slug
+from .spans import covering, paired
 
 IMAGE_TOKEN = "\x00wx2post-image-{}\x00"
 _IMAGE_TOKEN_RE = lazy("\x00wx2post-image-(\\d+)\x00")
@@ -259,11 +261,14 @@ def escape_hugo(text: str) -> str:
     return "".join(out)
 
 
-_HUGO_COMMENT = lazy(r"\{\{</\*.*?\*/>\}\}|\{\{%/\*.*?\*/%\}\}", re.S)
+# What escape_hugo comments out: `{{</* … */>}}` and `{{%/* … */%}}` (spans.paired: linear).
+_HUGO_COMMENT_OPEN = lazy(r"\{\{(<|%)/\*")
+_HUGO_COMMENT_CLOSE = {"<": lazy(r"\*/>\}\}"), "%": lazy(r"\*/%\}\}")}
 
 
-def link_allowed(text: str, pos: int, preset: str) -> bool:
-    """Whether generator syntax inserted at `pos` of a finished post would be read.
+def links_allowed(text: str, preset: str) -> Callable[[int], bool]:
+    """Whether generator syntax inserted at an offset of a finished post would be read, for
+    any number of offsets (the post is read once).
 
     False inside what escape_hugo commented out (Hugo prints it verbatim) and anywhere
     in a Hexo post written with `disableNunjucks: true`. Liquid escapes are per
@@ -272,10 +277,13 @@ def link_allowed(text: str, pos: int, preset: str) -> bool:
     p = get_preset(preset)
     if p.template == "nunjucks":
         head = text.split("\n---\n", 1)[0]
-        return not re.search(r"^disableNunjucks: true$", head, re.M)
+        read = not re.search(r"^disableNunjucks: true$", head, re.M)
+        return lambda pos: read
     if p.template == "hugo":
-        return not any(m.start() < pos < m.end() for m in _HUGO_COMMENT.finditer(text))
-    return True
+        pairs = paired(text, _HUGO_COMMENT_OPEN, lambda m: _HUGO_COMMENT_CLOSE[m.group(1)])
+        commented = covering([(a.start() + 1, b.end()) for a, b in pairs])  # strictly inside
+        return lambda pos: not commented(pos)
+    return lambda pos: True
 
 
 def post_relpath_for(article: Article, options: Options) -> str:

@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable
 
 from ..lazyre import lazy
+from ..spans import covering
 from . import markdown
 from .engine import Change, FixContext, apply_edits
 from .htmltags import Attribute, Tag, read_tags
@@ -52,7 +53,6 @@ _CSS_COMMENT = lazy(r"/\*.*?(?:\*/|$)", re.S)
 _CSS_HEX_ESCAPE = lazy(r"\\([0-9a-fA-F]{1,6})[ \t\n\f\r]?")
 _CSS_ESCAPE = lazy(r"\\(.)", re.S)
 _NOT_CSS = lazy(r"[\x00-\x20\x7f]")
-_BACKTICKS = lazy(r"(`+).*?\1")
 # kramdown's attribute lists (`{: #id .class key="value"}`, `{:ref: …}`, Jekyll's default
 # Markdown) and goldmark's heading attributes (`## T {#id key=value}`): their `key=value` pairs
 # become attributes of the element, handlers included.
@@ -163,7 +163,7 @@ def _code_test(doc: markdown.Document) -> Callable[[int], bool]:
         for atom in inline.atoms
         if atom.kind == "backticks"
     )
-    in_span = _span_test(spans)
+    in_span = covering(spans)
     pairs: dict[int, Callable[[int], bool]] = {}  # line -> its backtick pairs, read once
 
     def in_code(offset: int) -> bool:
@@ -171,7 +171,7 @@ def _code_test(doc: markdown.Document) -> Callable[[int], bool]:
         if doc.kinds[line] == "code" or in_span(offset):
             return True
         if line not in pairs:
-            pairs[line] = _span_test([m.span() for m in _BACKTICKS.finditer(doc.lines[line])])
+            pairs[line] = covering(markdown.backtick_spans(doc.lines[line]))
         return pairs[line](offset - doc.starts[line])
 
     return in_code
@@ -204,7 +204,7 @@ def _regions(doc: markdown.Document) -> list[Region]:
     for first, last, kind in _unread_runs(doc, seen):
         start, end = doc.starts[first], doc.line_end(last)
         chunk = doc.text[start:end]
-        code = [] if kind == "html" else [m.span() for m in _BACKTICKS.finditer(chunk)]
+        code = [] if kind == "html" else markdown.backtick_spans(chunk)
         regions.append(_completed(doc, chunk, list(range(start, end + 1)), code))
     return regions
 
@@ -242,7 +242,7 @@ def _unread_runs(doc: markdown.Document, seen: set[int]) -> list[tuple[int, int,
 def _attribute_list_edits(view: str, code: list[Span]) -> list[Span]:
     """Active `key=value` pairs of kramdown attribute lists and goldmark heading attributes."""
     edits = []
-    in_code = _span_test(code)
+    in_code = covering(code)
     for block in _ATTRIBUTE_LIST.finditer(view):
         if in_code(block.start()):
             continue
@@ -267,7 +267,7 @@ def _tag_edits(
     what follows it is read again once it is gone (a `<script>` line opens an HTML block that runs
     to its end tag, fences included; without it, a fence it swallowed is code again)."""
     edits: list[tuple[int, int, int | None]] = []
-    in_code = _span_test(code)
+    in_code = covering(code)
     first_text = len(view) - len(view.lstrip())  # where the region's text starts
     for tag in read_tags(view, raw_text=raw_text):
         if in_code(tag.start):
@@ -286,17 +286,6 @@ def _tag_edits(
         else:
             edits += [(*_attribute_span(view, a), None) for a in tag.attributes if _active(tag, a)]
     return edits
-
-
-def _span_test(spans: list[Span]) -> Callable[[int], bool]:
-    """Whether an offset is inside one of `spans` (sorted, not overlapping)."""
-    starts = [a for a, _ in spans]
-
-    def inside(offset: int) -> bool:
-        i = bisect.bisect_right(starts, offset) - 1
-        return i >= 0 and offset < spans[i][1]
-
-    return inside
 
 
 def _active_style(view: str, tag: Tag) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..lazyre import lazy
+from ..spans import covering
 from ..urls import article_id, clean_link, find_urls, is_credential, md_unescape
 from . import markdown
 from .engine import Change, FixContext, apply_edits, until_settled
@@ -97,11 +98,11 @@ def _clean_urls_once(text: str) -> tuple[str, list[Change]]:
         new = clean_one_url(target)
         if new != target:
             edits.append((start, end, new))
-    code = code_spans(doc)
+    in_taken, in_code_at = covering(taken), covering(code_spans(doc))
     for span in find_urls(text):
-        if any(a <= span.start < b for a, b in taken):
+        if in_taken(span.start):
             continue
-        in_code = any(a <= span.start < b for a, b in code)
+        in_code = in_code_at(span.start)
         new = strip_credentials(span.url) if in_code else clean_one_url(span.url)
         if new != span.url:
             edits.append((span.start, span.end, new))

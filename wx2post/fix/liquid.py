@@ -11,13 +11,17 @@ import re
 
 from ..lazyre import lazy
 from ..post import escape_template
+from ..spans import covering, paired
 from . import links, markdown
 from .engine import Change, FixContext, apply_edits
 
 _LIQUID_OPEN = lazy(r"\{\{|\{%")
-_RAW_REGION = lazy(r"\{%-?\s*(raw|comment)\s*-?%\}.*?\{%-?\s*end\1\s*-?%\}", re.S)
-_HIGHLIGHT = lazy(r"(\{%-?\s*highlight\b[^%]*-?%\})(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
-_PRE = lazy(r"<pre\b.*?</pre>", re.S | re.I)
+# Regions from an opening tag to the first closing one after it (spans.paired: `.*?` between
+# them would retry the rest of the post from every unclosed opener).
+_RAW_OPEN = lazy(r"\{%-?\s*(raw|comment)\s*-?%\}")
+_RAW_CLOSE = {name: lazy(rf"\{{%-?\s*end{name}\s*-?%\}}") for name in ("raw", "comment")}
+_HIGHLIGHT = (lazy(r"\{%-?\s*highlight\b[^%{]*-?%\}"), lazy(r"\{%-?\s*endhighlight\s*-?%\}"))
+_PRE = (lazy(r"<pre\b", re.I), lazy(r"</pre>", re.I))
 _ESCAPE_FORM = lazy(r"""\{\{-?\s*(["'])(?:\{\{|\{%|\}\}|%\})\1\s*-?\}\}""")
 _JEKYLL_TAG = lazy(
     r"\{%-?\s*(?:highlight|endhighlight|include|include_relative|post_url|link|raw|endraw"
@@ -32,13 +36,9 @@ _TARGET_BEFORE = lazy(
 def code_spans(text: str, doc: markdown.Document) -> list[tuple[int, int]]:
     """Character spans that are code: code blocks, code spans, <pre>, {% highlight %} bodies."""
     spans = links.code_spans(doc)
-    spans += [m.span() for m in _PRE.finditer(text)]
-    spans += [m.span(2) for m in _HIGHLIGHT.finditer(text)]
+    spans += [(a.start(), b.end()) for a, b in paired(text, *_PRE)]
+    spans += [(a.end(), b.start()) for a, b in paired(text, *_HIGHLIGHT)]  # the body
     return spans
-
-
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
 
 
 def escape_liquid(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
@@ -58,18 +58,22 @@ def escape_liquid(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
     """
     if ctx.template != "liquid" or ("{{" not in text and "{%" not in text):
         return text, []
-    always = [m.span() for m in _RAW_REGION.finditer(text)] + [m.span() for m in _ESCAPE_FORM.finditer(text)]
-    code = code_spans(text, markdown.read(text))
-    outside = [m.span() for m in _JEKYLL_TAG.finditer(text)]
+    raw = paired(text, _RAW_OPEN, lambda m: _RAW_CLOSE[m.group(1)])
+    always = covering(
+        [(a.start(), b.end()) for a, b in raw] + [m.span() for m in _ESCAPE_FORM.finditer(text)]
+    )
+    code = covering(code_spans(text, markdown.read(text)))
+    kept: list[tuple[int, int]] = [m.span() for m in _JEKYLL_TAG.finditer(text)]
     chain_end = -1  # `{{site.url}}{{site.baseurl}}`: a variable right after a kept one is kept
     for m in _SITE_VAR.finditer(text):
         if m.start() == chain_end or _TARGET_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
-            outside.append(m.span())
+            kept.append(m.span())
             chain_end = m.end()
+    outside = covering(kept)
     edits = []
     for m in _LIQUID_OPEN.finditer(text):
         pos = m.start()
-        if _inside(pos, always) or (not _inside(pos, code) and _inside(pos, outside)):
+        if always(pos) or (not code(pos) and outside(pos)):
             continue
         edits.append((pos, m.end(), escape_template(m.group(0), "liquid")))
     new, changes = apply_edits(text, edits, "liquid-escape")

@@ -23,6 +23,7 @@ from markdown_it.common.utils import normalizeReference
 
 from ..lazyre import lazy
 from ..safety import is_allowed_target, link_scheme
+from ..spans import covering
 from . import markdown
 from .engine import Change, FixContext, apply_edits, until_settled
 from .links import SOURCE_KEYS
@@ -66,7 +67,6 @@ _LINE_LINK = lazy(
 _AUTOLINK = lazy(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\x00-\x20]*)>")
 _DRIVE = lazy(r"[A-Za-z]:[\\/]")
 _OPEN_TAG = lazy(r"<([A-Za-z][^\s/>]*)")
-_BACKTICKS = lazy(r"(`+).*?\1")
 _TITLE_LINE = lazy(r"""^[ \t>]*(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))[ \t]*$""")
 
 
@@ -210,10 +210,11 @@ def _line_edits(text: str, start: int, end: int, refused_refs: set[str]) -> list
     construct by construct: links and images, reference links, autolinks, HTML tags; code
     spans skipped."""
     line = text[start:end]
-    code = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    code = markdown.backtick_spans(line)
+    in_code = covering(code)
     edits = []
     for m in _LINE_LINK.finditer(line):
-        if any(a <= m.start() < b for a, b in code):
+        if in_code(m.start()):
             continue
         if m.group("dest") is not None:
             bad = not allowed(_unbracket(m.group("dest")), image=bool(m.group("bang")))
@@ -222,7 +223,7 @@ def _line_edits(text: str, start: int, end: int, refused_refs: set[str]) -> list
         if bad:
             edits.append((start + m.start(), start + m.end(), m.group("label")))
     for m in _AUTOLINK.finditer(line):
-        if not any(a <= m.start() < b for a, b in code) and not allowed(m.group(1)):
+        if not in_code(m.start()) and not allowed(m.group(1)):
             edits.append((start + m.start(), start + m.end(), m.group(1)))
     for a, b in _gaps(code, len(line)):
         edits += _html_edits(text, start + a, start + b)

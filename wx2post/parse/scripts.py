@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..lazyre import lazy
 from ..sources import SMALL_PAGE_CHARS, PageText
+from ..spans import paired
 
 
 def without_scripts(page: PageText) -> str:
@@ -68,12 +69,14 @@ def metadata_scripts(page: PageText) -> str:
         end = page.find("</script>", pos)
         ranges.append((start, end if end >= 0 else len(page)))
     if not ranges:
-        return "\n".join(m.group(1) for m in _SCRIPT.finditer(page.text()))
+        text = page.text()
+        return "\n".join(text[a.end() : b.start()] for a, b in paired(text, _SCRIPT_START, _SCRIPT_END))
     return "\n".join(page.text(a, b) for a, b in sorted(set(ranges)))
 
 
-# An inline script's body, however its tags are written (`<SCRIPT>`, `</script >`).
-_SCRIPT = lazy(r"(?is)<script\b[^>]*>(.*?)</script[\s/>]")
+# An inline script, however its tags are written (`<SCRIPT>`, `</script >`).
+_SCRIPT_START = lazy(r"(?i)<script\b[^<>]*>")
+_SCRIPT_END = lazy(r"(?i)</script[\s/>]")
 
 
 def _assignments(page: PageText) -> dict[str, int]:

@@ -11,7 +11,7 @@ import os
 import re
 
 from ..lazyre import lazy
-from ..post import link_allowed
+from ..post import links_allowed
 from ..urls import article_id
 
 _ARTICLE_LINK = lazy(r"\]\((https://mp\.weixin\.qq\.com/s[^)\s]*)\)")
@@ -42,10 +42,12 @@ def link_known_posts(text: str, index: dict[str, str], preset: str, *, own: str 
 
     offset = len(head) + len(sep)
 
+    allowed = links_allowed(text, preset)
+
     def one(m: re.Match[str]) -> str:
         url = m.group(1)
         path = next((index[k] for k in link_keys(url) if k in index), None)
-        if path is None or path == own or not link_allowed(text, offset + m.start(), preset):
+        if path is None or path == own or not allowed(offset + m.start()):
             return m.group(0)  # template text would print literally there: keep the WeChat link
         return f"]({post_link(path, preset)})"
 

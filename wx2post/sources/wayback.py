@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..lazyre import lazy
+from ..spans import without_paired
 
 _SLASH = r"(?:\\?/)"
 # `[scheme:]//web.archive.org/web/<timestamp><modifier>/<original>`, the host optional
@@ -24,22 +25,25 @@ _REWRITTEN = lazy(
     rf"(?P<url>(?:https?:{_SLASH}{{1,2}}|{_SLASH}{_SLASH})?[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}(?=[/\\:?#\"'\s<>)]|$))",
     re.I,
 )
-_TOOLBAR = lazy(
-    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->", re.S | re.I
+# What the archive inserts, each from an opener to the first closer after it (spans.paired:
+# `.*?` between them would be quadratic on a page of unclosed openers). No tag pattern scans
+# past a `<`, for the same reason.
+_TOOLBAR = (
+    lazy(r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->", re.I),
+    lazy(r"<!--\s*END WAYBACK TOOLBAR INSERT\s*-->", re.I),
 )
 # The playback include at the top of <head>, up to the comment that ends it.
-_REWRITE_INCLUDE = lazy(
-    r"<script[^>]*(?:/_static/js/|archive\.org/includes/)[^>]*>.*?"
-    r"<!--\s*End Wayback Rewrite JS Include\s*-->",
-    re.S | re.I,
+_REWRITE_INCLUDE = (
+    lazy(r"<script[^<>]*(?:/_static/js/|archive\.org/includes/)[^<>]*>", re.I),
+    lazy(r"<!--\s*End Wayback Rewrite JS Include\s*-->", re.I),
 )
+_ARCHIVE_NOTES = (lazy(r"<!--\s*(?:FILE ARCHIVED ON|playback timings)", re.I), lazy(r"-->"))
 _ARCHIVE_TAGS = lazy(
-    r"<script[^>]*\bsrc=[\"'][^\"']*(?:/_static/|archive\.org/includes/)[^\"']*[\"'][^>]*>\s*</script>"
-    r"|<link[^>]*\bhref=[\"'][^\"']*/_static/[^\"']*[\"'][^>]*>"
-    r"|<script[^>]*>\s*(?:window\.RufflePlayer|__wm\.)[^<]*</script>",
+    r"<script[^<>]*\bsrc=[\"'][^\"'<>]*(?:/_static/|archive\.org/includes/)[^\"'<>]*[\"'][^<>]*>\s*</script>"
+    r"|<link[^<>]*\bhref=[\"'][^\"'<>]*/_static/[^\"'<>]*[\"'][^<>]*>"
+    r"|<script[^<>]*>\s*(?:window\.RufflePlayer|__wm\.)[^<]*</script>",
     re.I,
 )
-_ARCHIVE_NOTES = lazy(r"<!--\s*(?:FILE ARCHIVED ON|playback timings).*?-->", re.S | re.I)
 _WOMBAT = lazy(r"__wm\.wombat\(\s*[\"'](?P<url>[^\"']+)[\"']")
 # The archive's own insertions. A link to an archived page is no marker: an article about
 # censorship may well cite the Wayback Machine, and its links must stay as they are.
@@ -59,10 +63,10 @@ def original_url(html: str) -> str:
 
 def unarchive(html: str) -> str:
     """The page without the archive's toolbar, scripts and notes, every URL the original."""
-    html = _TOOLBAR.sub("", html)
-    html = _REWRITE_INCLUDE.sub("", html)
+    html = without_paired(html, *_TOOLBAR)
+    html = without_paired(html, *_REWRITE_INCLUDE)
     html = _ARCHIVE_TAGS.sub("", html)
-    html = _ARCHIVE_NOTES.sub("", html)
+    html = without_paired(html, *_ARCHIVE_NOTES)
     return unrewrite(html)
 
 

@@ -17,6 +17,7 @@ from wx2post.cli import main
 from wx2post.svg import svg_problem
 
 from .loopback import LoopbackServer, Reply
+from .tools import within
 
 H = (
     '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -31,6 +32,7 @@ INERT = {
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
     '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' + H + "<!-- a comment --><rect/></svg>",
     "text-mentioning-script": H + "<text>the word script and onload= in text</text></svg>",
+    "quoted-local-url": H + "<style>rect { fill: url( \"#g\" ) } circle { fill: url('#h') }</style></svg>",
 }
 ACTIVE = {
     "script": H + "<script>alert(1)</script></svg>",
@@ -55,6 +57,8 @@ ACTIVE = {
     "stylesheet-pi": '<?xml-stylesheet href="http://evil.example/x.css"?>' + H + "</svg>",
     "style-import": H + "<style>@import url(http://evil.example/x.css);</style></svg>",
     "style-attribute-url": H + '<rect style="fill:url(https://evil.example/x#a)"/></svg>',
+    "style-url-never-closed": H + "<style>rect { fill: url(https://evil.example/x#a</style></svg>",
+    "quoted-url-holding-a-paren": H + '<rect style="fill:url(&quot;https://evil.example/a)b&quot;)"/></svg>',
     "css-escaped-javascript": H + "<style>rect { background: url(\\6a avascript:alert(1)) }</style></svg>",
     "dtd-entity": '<!DOCTYPE svg [<!ENTITY js "javascript:alert(1)">]>'
     + H
@@ -85,6 +89,13 @@ def test_active_svg_is_refused(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(INERT))
 def test_inert_svg_is_accepted(name: str) -> None:
     assert svg_problem(body(name)) is None
+
+
+def test_a_stylesheet_of_unclosed_urls_is_read_in_linear_time() -> None:
+    """`url\\((.*?)\\)` retried the rest of the text from every unclosed `url(`."""
+    svg = (H + "<style>" + "url(" * 200_000 + "</style></svg>").encode()
+    with within(30, "200,000 unclosed url("):
+        assert svg_problem(svg) == "SVG with an external reference"
 
 
 def test_svg_variants_served_by_a_loopback_server(tmp_path: Path) -> None:

@@ -24,12 +24,15 @@ import re
 from lxml import etree
 
 from .lazyre import lazy
+from .spans import paired
 
 _REFUSED_ELEMENTS = frozenset({"script", "foreignobject", "handler", "iframe", "embed", "object", "include"})
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XINCLUDE = "http://www.w3.org/2001/XInclude"
 _LOCAL_REFERENCE = lazy(r"^(?:#[^\s]*|data:image/(?:png|jpeg|jpg|gif|webp|bmp)[;,].*)$", re.I | re.S)
-_CSS_URL = lazy(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
+# `url(` to the first `)` (spans.paired: `url\((.*?)\)` retried the rest from every unclosed one).
+# A quoted URL holding `)` is cut there: what is left of it is judged as text, never let through.
+_CSS_URL = (lazy(r"url\(", re.I), lazy(r"\)"))
 _ACTIVE = lazy(r"(?:java|vb)script:|data:text|data:application|@import|expression\(", re.I)
 _INVISIBLE = lazy(r"[\x00-\x20\x7f]+")
 _DECLARATION = lazy(r"<!(?:ENTITY|ATTLIST|ELEMENT|NOTATION)\b")
@@ -90,7 +93,19 @@ def _text_problem(text: str) -> str | None:
     folded = _INVISIBLE.sub("", decoded)
     if _ACTIVE.search(folded):
         return "SVG with a script URL or style import"
-    for m in _CSS_URL.finditer(decoded):
-        if not _LOCAL_REFERENCE.match(m.group(2).strip()):
-            return "SVG with an external reference"
+    pairs = paired(decoded, *_CSS_URL)
+    values = [decoded[opener.end() : closer.start()] for opener, closer in pairs]
+    unclosed = _CSS_URL[0].search(decoded, pairs[-1][1].end() if pairs else 0)
+    if unclosed is not None:  # CSS reads a `url(` never closed to the end: it is loaded all the same
+        values.append(decoded[unclosed.end() :])
+    if any(not _LOCAL_REFERENCE.match(_css_url_value(value)) for value in values):
+        return "SVG with an external reference"
     return None
+
+
+def _css_url_value(inside: str) -> str:
+    """What `url(...)` names: the text inside, its spaces and quotes taken off."""
+    value = inside.strip()
+    if value[:1] in ("'", '"'):
+        value = value[1:].removesuffix(value[0]).strip()
+    return value

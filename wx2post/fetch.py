@@ -57,7 +57,7 @@ PAGE_HEADERS = {
 }
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_DOCUMENT = "application/rss+xml,application/atom+xml,application/feed+json,text/xml,*/*;q=0.8"
-_OG_URL = lazy(r'<meta[^>]+property=["\']og:url["\'][^>]+content=["\']([^"\']+)', re.I)
+_OG_URL = lazy(r'<meta[^<>]+property=["\']og:url["\'][^<>]+content=["\']([^"\']+)', re.I)
 _SAFE_NAME = lazy(r"[^A-Za-z0-9_-]+")
 _VERIFY_ADVICE = "wait, slow down with --delay, or save the page from a browser and convert the file"
 

@@ -132,7 +132,7 @@ def decode_data_uri(uri: str) -> bytes:
 # Smaller than any picture worth a post: lazy loaders' transparent GIFs and PNGs
 # are 35-100 bytes; a 16×16 icon is several hundred.
 STUB_BYTES = 200
-_SVG_SIZE = lazy(rb"""<svg\b[^>]*?\bwidth=["']?\s*([\d.]+)[^>]*?\bheight=["']?\s*([\d.]+)""", re.I | re.S)
+_SVG_SIZE = lazy(rb"""<svg\b[^<>]*?\bwidth=["']?\s*([\d.]+)[^<>]*?\bheight=["']?\s*([\d.]+)""", re.I | re.S)
 _SVG_DRAWING = lazy(rb"<(?:path|circle|ellipse|line|polyline|polygon|text|image|use|g)\b", re.I)
 
 

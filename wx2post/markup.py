@@ -69,7 +69,9 @@ _NOT_C0 = bytes(b for b in range(256) if b >= 0x20 and b != 0x7F or b in (0x9, 0
 _TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_DEPTH + 2)) + ")")
 _LONG_ATTRIBUTES = etree.XPath(f"descendant-or-self::*/@*[string-length(.) > {MAX_URL_CHARS}]")
 _LONG_TEXT = etree.XPath(f"descendant-or-self::text()[string-length(.) > {MAX_TEXT_RUN_CHARS}]")
-_TAG = lazy(r"""<(/?)([A-Za-z][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# No unquoted part runs past a `<` (an unclosed `<a` would be read to the end from every
+# `<`: 60 KB of them took 15 s); such a tag is left as text, for lxml to read.
+_TAG = lazy(r"""<(/?)([A-Za-z][^\s/<>]*)(?:[^<>"']|"[^"]*"|'[^']*')*>""")
 _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr basefont frame keygen".split()
 )

@@ -17,7 +17,7 @@ from .lazyre import lazy
 from .models import BEIJING
 from .urls import is_wechat_image
 
-_IMAGE_TARGETS = lazy(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc=[\"']([^\"']+)", re.I)
+_IMAGE_TARGETS = lazy(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^<>]*?\bsrc=[\"']([^\"']+)", re.I)
 
 
 @dataclass(frozen=True)

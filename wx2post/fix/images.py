@@ -42,7 +42,7 @@ class ImageSpan:
     kind: str  # "inline", "reference", "html" or "broken"
 
 
-_IMG_TAG = lazy(r"<img\b[^>]*>", re.I)
+_IMG_TAG = lazy(r"<img\b[^<>]*>", re.I)
 _SRC_ATTR = lazy(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 # The exporter's image whose path was broken over lines, or is a Windows path: text to a reader.
 _BROKEN_IMAGE = lazy(r"!\[(?P<alt>[^\]\n]*)\]\((?P<target>[^()\n]*(?:\n[^()\n]+){1,2}|[^()\n]*\\[^()\n]*)\)")

@@ -123,7 +123,7 @@ def front_matter_urls(text: str, ctx: FixContext) -> tuple[str, list[Change]]:
 # Front matter keys that name where a repost comes from.
 SOURCE_KEYS = ("source", "source_url", "original", "original_url", "origin", "url", "link")
 _NOTE_LINK = lazy(
-    r"""\[[^\]\n]*原文[^\]\n]*\]\(\s*<?(?P<md>[^)\s>]+)|<a\s[^>]*?href\s*=\s*["'](?P<html>[^"']+)["'][^>]*>[^<]*原文"""
+    r"""\[[^\[\]\n]*原文[^\[\]\n]*\]\(\s*<?(?P<md>[^)\s>]+)|<a\s[^<>]*?href\s*=\s*["'](?P<html>[^"']+)["'][^<>]*>[^<]*原文"""
 )
 
 

@@ -23,8 +23,8 @@ MARKERS = tuple(
 ) + (b"archive.fo/", b"archive.md/")
 _WRAPPED = lazy(rf"(?:https?:)?//{_HOSTS}/o/[A-Za-z0-9]+/(?P<url>https?://[^\s\"'<>]+)", re.I)
 _HASHED = lazy(rf"(?:https?:)?//{_HOSTS}/[A-Za-z0-9]+/(?P<name>[0-9a-f]{{16,64}}\.[a-z0-9]{{2,5}})", re.I)
-_CANONICAL = lazy(rf"<link[^>]*rel=[\"']?canonical[\"']?[^>]*{_HOSTS}[^>]*>", re.I)
-_ANCHOR_OR_INPUT = lazy(r"<(?:a\b[^>]*\bhref|input\b[^>]*\bvalue)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+_CANONICAL = lazy(rf"<link[^<>]*rel=[\"']?canonical[\"']?[^<>]*{_HOSTS}[^<>]*>", re.I)
+_ANCHOR_OR_INPUT = lazy(r"<(?:a\b[^<>]*\bhref|input\b[^<>]*\bvalue)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _TITLE_HEADING = lazy(r"<h[12][\s>]", re.I)
 
 

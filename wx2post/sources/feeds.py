@@ -36,7 +36,7 @@ MIN_FULL_TEXT_CHARS = 200
 
 _XML_PROLOGUE = lazy(rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S | re.I)
 _ROOT = lazy(rb"<([A-Za-z_][\w.:-]*)")
-_TAGS = lazy(r"<[^>]+>")
+_TAGS = lazy(r"<[^<>]+>")
 
 
 @dataclass

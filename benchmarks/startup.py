@@ -50,10 +50,10 @@ def wx2post_command() -> list[str]:
 CONSOLE_SCRIPT = """#!{python}
 import re
 import sys
-from wx2post.cli import main
+from wx2post.cli import run
 if __name__ == "__main__":
     sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
-    sys.exit(main())
+    sys.exit(run())
 """
 
 

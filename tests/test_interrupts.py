@@ -147,3 +147,44 @@ def test_sigint_at_random_moments_of_a_batch_leaves_only_whole_posts(tmp_path: P
         assert leftovers == [], err.decode()
         for post in posts.iterdir():
             assert frontmatter.load(post)["title"].startswith("第")
+
+
+def test_fix_interrupted_is_status_130_like_convert(tmp_path: Path) -> None:
+    """click answers Ctrl-C with `Aborted!` and status 1; every wx2post command answers 130."""
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    for n in range(400):
+        (posts / f"2020-01-01-p{n}.md").write_text(
+            f"---\nlayout: post\ntitle: t{n}\n---\n来源：微信公众号\n\n#标题\n\n****\n", encoding="utf-8"
+        )
+    cmd = [sys.executable, "-m", "wx2post", "fix", str(tmp_path / "site"), "--write", "--images", "remote"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    while not any(p.name.endswith(".bak") for p in posts.iterdir()):  # it has begun writing
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitStatus.INTERRUPTED, err.decode()
+    assert "wx2post: interrupted" in err.decode() and "Aborted!" not in err.decode()
+
+
+def test_ctrl_c_as_a_run_ends_never_kills_it_by_the_signal(tmp_path: Path) -> None:
+    """A SIGINT as the interpreter exits (after it restored the default handler) killed the
+    process (-2) after a finished, reported run. Every moment around the end gives 0 or 130."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(1, 21):
+        raw_page(pages, n)
+    seen = set()
+    for attempt in range(12):
+        site = tmp_path / f"site{attempt}"
+        cmd = [sys.executable, "-m", "wx2post", "convert", str(pages), "-o", str(site), "-q", "--jobs", "1"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        posts = site / "_posts"
+        while proc.poll() is None and len(list(posts.glob("*.md")) if posts.is_dir() else []) < 20:
+            time.sleep(0.002)
+        time.sleep(attempt * 0.004)  # the last post is written: the run is ending
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (ExitStatus.OK, ExitStatus.INTERRUPTED), (attempt, proc.returncode, err)
+        seen.add(proc.returncode)
+    assert ExitStatus.OK in seen

@@ -87,6 +87,49 @@ def test_form_wechat_link_nested_in_a_redirect_parameter(param: str) -> None:
     assert gone(clean_link(f"https://example.com/jump?{param}={twice}"))
 
 
+@pytest.mark.parametrize(
+    ("depth", "encoded"),
+    [
+        (3, False),
+        (8, False),
+        (9, False),
+        (40, False),
+        (5000, False),
+        (3, True),
+        (9, True),
+        (40, True),
+        (70, True),
+    ],
+)
+def test_form_links_nested_thousands_deep(depth: int, encoded: bool) -> None:
+    """`?u=https://…?u=https://…`: each level was a recursion, and 5,000 of them a
+    RecursionError (the article failed with an internal error). Below MAX_NESTED_URLS a value
+    is no longer taken apart: it stays when nothing in it is a credential, and goes when
+    anything is. Encoded once per level, 70 levels are more than the 64 rounds of decoding:
+    what is still escaped then and names a credential counts as one (it leaked before)."""
+    inner = f"{ARTICLE}&key={S}"
+    link = inner
+    for _ in range(depth):
+        link = "https://example.com/jump?u=" + (quote(link, safe="") if encoded else link)
+    out = clean_link(link)
+    assert gone(out)
+    assert out is not None and out.startswith("https://example.com/jump?u=")
+    clean = ARTICLE
+    for _ in range(depth):
+        clean = "https://example.com/jump?u=" + (quote(clean, safe="") if encoded else clean)
+    assert clean_link(clean) == clean, "a deep link with no credential is kept whole"
+    text = scrub_text(f"见 {link} 完")
+    assert gone(text) and text.startswith("见 ") and text.endswith(" 完")
+
+
+def test_form_a_value_holding_itself_five_thousand_times_is_no_recursion() -> None:
+    """Each `__biz=` value starts like a URL and holds the next: one recursion per level, a
+    RecursionError at about a hundred (and the article failed as an internal error)."""
+    text = "见 " + "https://mp.weixin.qq.com/s?__biz=" * 5000 + f"x&key={S} 完"
+    out = scrub_text(text)
+    assert gone(out) and out.startswith("见 ") and out.endswith(" 完")
+
+
 def test_form_mailto_link() -> None:
     body = quote(f"读这篇 {ARTICLE}&key={S}", safe="")
     out = clean_link(f"mailto:a@example.com?subject=hi&body={body}")

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable
 from urllib.parse import quote, unquote
 
 from ..lazyre import lazy
-from .decode import decode_fully, unescape_link
+from .decode import decode_settled, unescape_link
 from .identity import album_url, article_id
 from .parts import (
     CREDENTIAL_NAME_RE,
@@ -47,6 +48,8 @@ URL_VALUED_PARAMS = ("url", "u", "redirect_uri", "redirect_url", "redirect", "ta
 # `key=` wherever a parameter could start: after a separator, a slash, a space, a quote
 # or at the very start; never inside another name (`monkey=`, `api-key=`).
 _CREDENTIAL_ASSIGNMENT = lazy(rf"(?i)(?<![A-Za-z0-9_.~-]){CREDENTIAL_NAME_RE}=(?=[^&;#\s\"'<>…])")
+# In text still escaped after every round a name may follow an escape's hex digits (`%26key`).
+_ESCAPED_CREDENTIAL = lazy(rf"(?i){CREDENTIAL_NAME_RE}(?:%|=)")
 _MAYBE_CREDENTIAL = lazy(r"(?i)key|uin|pass_|appmsg_|sharer_|wx_header|session|devicetype|[%&\\]")
 _URL_START = lazy(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//|(?:mp\.)?weixin\.qq\.com/)")
 
@@ -58,7 +61,16 @@ def has_credential(text: str) -> bool:
     credential parameter: the check every cleaned URL and scrubbed text must pass."""
     if not _MAYBE_CREDENTIAL.search(text):  # no name, and no escape that could spell one
         return False
-    return bool(_CREDENTIAL_ASSIGNMENT.search(decode_fully(text)))
+    return _shows_credential(*decode_settled(text))
+
+
+def _shows_credential(decoded: str, settled: bool) -> bool:
+    """Whether fully decoded text shows a credential. Text still escaped after every round
+    cannot be read to the end: a credential name before a separator or an escape counts
+    as one there (`%2526key%25253D…`)."""
+    if _CREDENTIAL_ASSIGNMENT.search(decoded):
+        return True
+    return not settled and _ESCAPED_CREDENTIAL.search(decoded) is not None
 
 
 def is_wechat_image(url: str) -> bool:
@@ -68,8 +80,8 @@ def is_wechat_image(url: str) -> bool:
 def _needs_work(decoded: str, absolute: Parts) -> bool:
     if is_wechat_host(absolute.host) or is_image_host(absolute.host):
         return True
-    full = decode_fully(decoded)
-    return bool(_CREDENTIAL_ASSIGNMENT.search(full)) or "utm_" in full.lower()
+    full, settled = decode_settled(decoded)
+    return _shows_credential(full, settled) or "utm_" in full.lower()
 
 
 # Pure functions of one string, called for every link and image of every page: a
@@ -174,6 +186,13 @@ def _clean_query(query: str, drop: Drop) -> str:
     return join_params(kept)
 
 
+# URLs inside URLs are cleaned this many levels deep. Below that a value is kept as it is
+# when no decoding of it shows a credential, and dropped when one does: the promise holds,
+# and `?u=https://…?u=https://…` five thousand times over is no recursion five thousand deep.
+MAX_NESTED_URLS = 8
+_NESTING = threading.local()  # how deep the cleaning of this thread is (image downloads run in threads)
+
+
 def _clean_segment(segment: str) -> str | None:
     """`name=value` with a value that hides a URL or a credential cleaned, else as it is."""
     if "=" not in segment:
@@ -182,9 +201,16 @@ def _clean_segment(segment: str) -> str | None:
     inner = unquote(value, errors="replace")
     if not has_credential(value) and not _URL_START.match(inner):
         return segment
+    depth = getattr(_NESTING, "depth", 0)
+    if depth >= MAX_NESTED_URLS:
+        return None if has_credential(value) else segment
     from .scan import scrub_text  # the value is text of its own: URLs inside it, stray credentials
 
-    cleaned = scrub_text(inner)
+    _NESTING.depth = depth + 1
+    try:
+        cleaned = scrub_text(inner)
+    finally:
+        _NESTING.depth = depth
     if has_credential(cleaned):
         return None
     if cleaned == inner:

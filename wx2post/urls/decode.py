@@ -79,12 +79,18 @@ def _decode_entities(text: str) -> str:
 
 def decode_fully(text: str) -> str:
     """Every escape a browser, a Markdown reader or a server might undo, until stable."""
+    return decode_settled(text)[0]
+
+
+def decode_settled(text: str) -> tuple[str, bool]:
+    """`decode_fully`, and whether it settled: False when the text was still changing after
+    the last round (escaped more than 64 times over, the nesting of hostile links)."""
     for _ in range(_MAX_ROUNDS):
         decoded = unquote(_decode_entities(md_unescape(unescape_js(text))), errors="replace")
         if decoded == text:
-            break
+            return text, True
         text = decoded
-    return text
+    return text, False
 
 
 def unquote_stable(text: str) -> str:

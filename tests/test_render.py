@@ -291,6 +291,14 @@ def test_list_nested_directly_in_list() -> None:
     assert md("<ul><li>a</li><ul><li>b</li></ul><li>c</li></ul>") == "- a\n  - b\n- c"
 
 
+def test_text_written_straight_into_a_list_is_kept() -> None:
+    """A browser shows `<ul>文字<li>…` and text between items; the walker read only the items."""
+    out = md("<ul>前言<li>一</li>中间<li>二</li>结尾</ul><ol>只有文字</ol>")
+    for text in ("前言", "- 一", "中间", "- 二", "结尾", "只有文字"):
+        assert text in out
+    assert out.index("前言") < out.index("- 一") < out.index("中间") < out.index("- 二") < out.index("结尾")
+
+
 def test_list_item_with_paragraphs() -> None:
     assert md("<ol><li><p>p1</p><p>p2</p></li><li>x</li></ol>") == "1. p1\n\n   p2\n2. x"
 

@@ -195,7 +195,7 @@ def list_markdown(w: Walker, el: HtmlElement, ordered: bool) -> str:
     items: list[str] = []
     pad = ""
     number = int(el.get("start", "1")) if (el.get("start") or "").isdigit() else 1
-    for li in el:
+    for li in _list_children(el):
         if not isinstance(li.tag, str):
             continue
         tag = li.tag.lower()
@@ -221,6 +221,24 @@ def list_markdown(w: Walker, el: HtmlElement, ordered: bool) -> str:
         pad = " " * len(marker)
         items.append(marker + _indent(content, pad)[len(pad) :])
     return "\n".join(items)
+
+
+def _list_children(el: HtmlElement) -> list[HtmlElement]:
+    """The list's children, with text written straight into it (`<ul>文字<li>…`, or after an
+    item) held in a `<span>` of its own: a browser shows it, so the post keeps it, unmarked."""
+    children: list[HtmlElement] = []
+
+    def loose(text: str | None) -> None:
+        if text and text.strip():
+            holder = el.makeelement("span", {})
+            holder.text = text
+            children.append(holder)
+
+    loose(el.text)
+    for child in el:
+        children.append(child)
+        loose(child.tail)
+    return children
 
 
 def _join_item_blocks(blocks: list[str]) -> str:

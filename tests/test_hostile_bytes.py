@@ -15,6 +15,7 @@ from pathlib import Path
 
 import frontmatter
 import lxml.html
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,9 @@ from wx2post.errors import InputError
 from wx2post.markup import MAX_DEPTH, build_tree
 from wx2post.models import Options
 from wx2post.parse import parse_page
+from wx2post.pipeline import draft_article, finish_post
 from wx2post.post import post_relpath_for
+from wx2post.sources import PageSource
 from wx2post.sources.decode import decode_text
 
 from .pages import article_html
@@ -258,10 +261,37 @@ def test_a_page_nested_5000_levels_deep_converts(tmp_path: Path) -> None:
     assert f"nested over {MAX_DEPTH} levels deep" in err
 
 
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "<h1>",
+        "<h1>x",
+        "<h2><p>",
+        "<blockquote>",
+        "<ul><li>",
+        "<li><p>",
+        "<table><tr><td>",
+        "<table><tr><td><blockquote>",
+        "<strong>",
+        "<a href='https://example.com/'>",
+        "<p>",
+        "<pre>",
+    ],
+)
+def test_any_element_nested_5000_deep_renders_within_the_recursion_limit(unit: str) -> None:
+    """The tree is cut to MAX_DEPTH levels, and every block kind's recursion at that depth
+    fits Python's default limit (5,000 empty <h1> raised RecursionError at 160)."""
+    article = parse_page(article_html(8, body=unit * 5000 + "正文"))
+    assert sys.getrecursionlimit() == 1000
+    post = finish_post(draft_article(article, PageSource(html="", origin="deep")), Options())
+    assert "正文" in post.post.text
+
+
 def test_nesting_within_the_limit_is_kept() -> None:
-    doc, warnings = build_tree("<div>" * 100 + "<p>x</p>" + "</div>" * 100)
+    depth = MAX_DEPTH - 10
+    doc, warnings = build_tree("<div>" * depth + "<p>x</p>" + "</div>" * depth)
     assert warnings == []
-    assert len(list(doc.find(".//p").iterancestors())) == 102  # html, body and the 100 divs
+    assert len(list(doc.find(".//p").iterancestors())) == depth + 2  # html, body and the divs
 
 
 def test_a_page_that_cannot_be_read_gets_one_clear_error(tmp_path: Path) -> None:
